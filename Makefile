@@ -1,0 +1,37 @@
+# Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
+#   make build   set up .venv and build dist/ (deck .apkg, .tsv, and the .ankiaddon)
+#   make test    set up .venv with the test tools and run the whole suite (real Anki under Xvfb)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+
+.PHONY: build check test bench clean
+
+build: $(VENV)/.build-deps
+	$(PY) build.py
+
+check: $(VENV)/.build-deps
+	$(PY) build.py check
+
+test: $(VENV)/.test-deps
+	bash scripts/system-deps.sh
+	$(PY) -m pytest
+
+bench: $(VENV)/.test-deps
+	bash scripts/system-deps.sh
+	$(PY) bench/run.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.build-deps: requirements.txt constraints.txt | $(VENV)/bin/python
+	$(PIP) install -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements-test.txt requirements.txt constraints.txt | $(VENV)/bin/python
+	$(PIP) install -r requirements-test.txt -c constraints.txt
+	touch $@ $(VENV)/.build-deps
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache

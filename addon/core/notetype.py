@@ -1,0 +1,81 @@
+"""The "Compute Card" note type: fixed ids, fields, the card template and its CSS.
+
+The ids never change: Anki matches note types, fields and templates by id on import, so a fixed id
+is what lets an updated deck update notes in place instead of adding a second note type.
+Adding, removing or reordering fields or templates forces every learner into a full sync; the
+build warns when ``SCHEMA`` changes (see README, "Publishing changes").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+NOTETYPE_NAME = "Compute Card"
+NOTETYPE_ID = 1_764_288_000_019  # 2025-11-28, chosen once; never change it
+TEMPLATE_NAME = "Compute"
+TEMPLATE_ID = 7_113_935_610_544_172_211
+
+# (name, fixed id, what it holds)
+FIELDS: tuple[tuple[str, int, str], ...] = (
+    ("Front", 4_102_664_955_180_340_371, "the question (HTML, MathJax, placeholders at their default values)"),
+    ("Back", 6_215_830_517_327_712_137, "the answer"),
+    ("Formula", 2_745_902_116_694_016_009, "the formula in LaTeX, as \\[...\\]"),
+    ("Compute", 5_531_870_322_900_417_143, "the compute block, verbatim: the add-on reads it"),
+    ("Source", 8_301_146_987_210_733_541, "where the facts come from"),
+)
+FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
+COMPUTE_FIELD = "Compute"
+SORT_FIELD = 0
+
+QUESTION_TEMPLATE = """\
+<div class="cc-card cc-question">{{Front}}</div>
+"""
+
+ANSWER_TEMPLATE = """\
+<div class="cc-card cc-question">{{Front}}</div>
+<hr id="answer">
+<div class="cc-card cc-answer">{{Back}}</div>
+{{#Formula}}<div class="cc-card cc-formula">{{Formula}}</div>{{/Formula}}
+{{#Source}}<div class="cc-card cc-source">Source: {{Source}}</div>{{/Source}}
+"""
+
+CSS = """\
+.card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 20px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1d1d1f;
+  background-color: #ffffff;
+}
+.card.nightMode, .nightMode .card, .night_mode .card { color: #e6e6e6; background-color: #1e1e1e; }
+.cc-card { max-width: 46em; margin: 0 auto; }
+.cc-card code, .cc-card pre { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 0.85em; }
+.cc-card pre { padding: 0.6em 0.8em; overflow-x: auto; border-radius: 6px; background: rgba(127, 127, 127, 0.12); }
+.cc-card table { border-collapse: collapse; }
+.cc-card th, .cc-card td { border: 1px solid rgba(127, 127, 127, 0.4); padding: 0.2em 0.6em; }
+.cc-value { font-weight: 600; font-variant-numeric: tabular-nums; }
+.cc-formula { margin-top: 0.8em; padding: 0.4em 0.8em; border-left: 3px solid #4f7cff; background: rgba(79, 124, 255, 0.08); overflow-x: auto; }
+.cc-source { margin-top: 1em; font-size: 0.7em; color: #6e6e73; }
+.nightMode .cc-source, .night_mode .cc-source { color: #a1a1a6; }
+.nightMode .cc-formula, .night_mode .cc-formula { border-left-color: #8aa8ff; background: rgba(138, 168, 255, 0.12); }
+"""
+
+# What decides "same schema" for Anki: field and template names and ids, in order.
+SCHEMA = {
+    "notetype_id": NOTETYPE_ID,
+    "fields": [[name, field_id] for name, field_id, _ in FIELDS],
+    "templates": [[TEMPLATE_NAME, TEMPLATE_ID]],
+}
+
+
+def schema_fingerprint() -> str:
+    """A digest of the schema: when it changes, every learner will need a full sync."""
+    return hashlib.sha256(json.dumps(SCHEMA, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def look_fingerprint() -> str:
+    """A digest of templates and CSS: when it changes, the note type gets a newer mtime."""
+    blob = json.dumps([NOTETYPE_NAME, QUESTION_TEMPLATE, ANSWER_TEMPLATE, CSS, SCHEMA], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages a real Anki desktop needs to run headless in the tests:
+# Xvfb (a virtual display) and the system libraries of Qt WebEngine. Does nothing when all are present.
+set -euo pipefail
+packages=(xvfb xauth libnss3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+  libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcomposite1 libxdamage1
+  libxrandr2 libxtst6 libegl1 libgl1 libxkbfile1 libdbus-1-3 libfontconfig1)
+# libasound2 was renamed libasound2t64 on newer Debian/Ubuntu releases.
+if apt-cache show libasound2t64 >/dev/null 2>&1; then packages+=(libasound2t64); else packages+=(libasound2); fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing system packages for the Anki desktop tests: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,282 @@
+"""Drive a REAL Anki desktop (aqt 26.9 main window under Xvfb) from tests.
+
+Built on pytest-anki2's ``anki_session`` fixture (``mw = anki_session.mw``) and pytest-qt's
+``qtbot``. Typical reviewer test::
+
+    def test_x(anki_session, qtbot, tmp_path):
+        mw = anki_session.mw
+        package = install_addon(mw, ANKIADDON)        # before the profile opens, as at Anki start
+        mod = sys.modules[package]                     # the INSTALLED add-on package
+        col = open_profile(mw)                         # profile_did_open + main_window_did_init fire
+        import_apkg(col, deck_apkg)
+        review_card(mw, qtbot, card_id)
+        assert eval_js(mw, qtbot, "document.querySelector('#qa').innerText") == ...
+
+Facts read from aqt 26.9.3 (site-packages/aqt) and pytest_anki 2.2.0:
+- pytest-anki replaces ``AnkiQt.__init__``: it creates the AddonManager and loads add-ons given
+  as ``packed_addons`` but does NOT schedule the profile load nor fire
+  ``gui_hooks.main_window_did_init`` (real Anki does both 10 ms after start, in that order);
+  ``open_profile`` does it. It also never sets ``mw.fullscreen`` (reviewer code reads it).
+- ``AddonManager.install(path)`` extracts the zip into ``addons21/<manifest package>`` and
+  writes meta.json; ``loadAddons`` then runs ``__import__(dir_name)`` for each enabled,
+  compatible add-on (the add-ons folder is on sys.path).
+- The reviewer shares the main web view: ``mw.reviewer.web is mw.web``.
+- Night mode: ``mw.pm.set_theme(Theme)`` stores the preference, ``theme_manager.apply_style()``
+  applies it and fires ``gui_hooks.theme_did_change``; every AnkiWebView then toggles
+  ``night-mode`` on <html> and ``nightMode night_mode`` on <body> in place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any, Optional, Union
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # tests/artifacts (gitignored)
+
+
+# -- add-ons ------------------------------------------------------------------------------
+
+
+def install_addon(mw, ankiaddon_path: Union[str, Path]) -> str:
+    """Install a .ankiaddon through mw.addonManager.install (Tools > Add-ons > Install from file), import the INSTALLED package as Anki's loadAddons does, and return its folder name."""
+    path = Path(ankiaddon_path)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    package = manifest["package"]
+
+    from aqt.addons import InstallError
+
+    manager = mw.addonManager
+    result = manager.install(str(path))
+    if isinstance(result, InstallError):
+        raise AssertionError(f"Anki refused to install {path.name}: {result.errmsg}")
+    meta = manager.addon_meta(package)
+    if not meta.enabled:
+        raise AssertionError(f"add-on {package} installed but disabled")
+    if not meta.compatible():
+        raise AssertionError(
+            f"add-on {package} installed but marked incompatible with this Anki "
+            f"(min/max point version {meta.min_version}/{meta.max_version})"
+        )
+
+    folder = Path(manager.addonsFolder(package)).resolve()
+    addons_root = str(Path(manager.addonsFolder()))
+    if addons_root not in sys.path:  # AddonManager.__init__ puts it there; keep it first
+        sys.path.insert(0, addons_root)
+    for name in list(sys.modules):  # a stale copy from an earlier session must not be reused
+        if name == package or name.startswith(package + "."):
+            del sys.modules[name]
+    importlib.invalidate_caches()  # the folder is new: refresh the path finders' listings
+
+    module = __import__(package)  # exactly what AddonManager.loadAddons does
+    origin = Path(getattr(module, "__file__", "") or "").resolve()
+    if folder not in origin.parents:
+        raise AssertionError(
+            f"imported {package} from {origin}, not from the installed copy in {folder}"
+        )
+    return package
+
+
+def open_profile(mw):
+    """Open the (single) profile the way Anki does right after start (mw.setupProfile, then gui_hooks.main_window_did_init) and return mw.col."""
+    from aqt import gui_hooks
+
+    if mw.col is None:
+        if not hasattr(mw, "fullscreen"):
+            mw.fullscreen = False
+        mw.setupProfile()
+        if mw.col is None:
+            raise AssertionError("profile did not open (no collection)")
+        gui_hooks.main_window_did_init()
+    return mw.col
+
+
+# -- decks --------------------------------------------------------------------------------
+
+
+def import_apkg(col, path: Union[str, Path], **options: Any):
+    """Import an .apkg with the current backend importer, using the import dialog's defaults (col presets) overridden by ``options`` (ImportAnkiPackageOptions fields); returns the ImportResponse.Log (new/updated/duplicate/conflicting... notes)."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    opts = ImportAnkiPackageOptions()
+    opts.CopyFrom(col._backend.get_import_anki_package_presets())
+    for key, value in options.items():
+        setattr(opts, key, value)
+    result = col.import_anki_package(
+        ImportAnkiPackageRequest(package_path=str(path), options=opts)
+    )
+    return result.log
+
+
+def note_id_for_guid(col, guid: str) -> int:
+    """The id of the note with this GUID (raises if none); exact match, no search-syntax escaping."""
+    nid = col.db.scalar("select id from notes where guid = ?", guid)
+    if nid is None:
+        raise LookupError(f"no note with guid {guid!r}")
+    return nid
+
+
+# -- reviewer -----------------------------------------------------------------------------
+
+
+def eval_js(mw, qtbot, js: str, timeout: float = 5) -> Any:
+    """Run ``js`` in mw.web (evalWithCallback) and return its value (JSON-able values only; promises are not awaited); raises TimeoutError. Never call it from inside qtbot.waitUntil."""
+    box: dict[str, Any] = {}
+    mw.web.evalWithCallback(js, lambda value: box.setdefault("value", value))
+    deadline = time.monotonic() + timeout
+    while "value" not in box:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no JS result within {timeout}s for: {js[:200]}")
+        qtbot.wait(50)
+    return box["value"]
+
+
+def wait_js(mw, qtbot, js: str, timeout: float = 5, interval_ms: int = 100) -> Any:
+    """Evaluate ``js`` repeatedly until it returns a truthy value and return that value; raises TimeoutError with the last value."""
+    deadline = time.monotonic() + timeout
+    value: Any = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"JS stayed falsy ({value!r}) for {timeout}s: {js[:200]}")
+        value = eval_js(mw, qtbot, js, timeout=max(remaining, 0.5))
+        if value:
+            return value
+        qtbot.wait(interval_ms)
+
+
+def review_card(mw, qtbot, card_id: int, timeout: float = 10, settle_ms: int = 1000) -> None:
+    """Show card ``card_id`` in the real reviewer: suspends every other card, selects its deck, goes deck overview -> review and returns once the reviewer shows that card with #qa filled."""
+    col = mw.col
+    if col is None:
+        raise AssertionError("no collection: call open_profile(mw) first")
+    if not hasattr(mw, "fullscreen"):
+        mw.fullscreen = False
+    from anki.consts import QUEUE_TYPE_DAY_LEARN_RELEARN, QUEUE_TYPE_REV
+
+    card = col.get_card(card_id)
+    others = col.db.list("select id from cards where id != ? and queue >= 0", card_id)
+    if others:
+        col.sched.suspend_cards(others)
+    if card.queue < 0:  # suspended or buried
+        col.sched.unsuspend_cards([card_id])
+        col.sched.unbury_cards([card_id])
+        card = col.get_card(card_id)
+    if card.queue in (QUEUE_TYPE_REV, QUEUE_TYPE_DAY_LEARN_RELEARN):
+        col.sched.set_due_date([card_id], "0")  # due today, else the queue would be empty
+    col.decks.select(card.odid or card.did)
+
+    mw.moveToState("overview")
+    qtbot.wait(settle_ms)  # evalWithCallback straight after the first jump never called back
+    mw.moveToState("review")
+
+    deadline = time.monotonic() + timeout
+    shown = None
+    while time.monotonic() < deadline:
+        current = mw.reviewer.card
+        shown = current.id if current is not None else None
+        if mw.state == "review" and shown == card_id:
+            filled = eval_js(
+                mw,
+                qtbot,
+                "(() => { const qa = document.getElementById('qa');"
+                " return !!qa && qa.innerHTML.trim().length > 0; })()",
+                timeout=max(deadline - time.monotonic(), 0.5),
+            )
+            if filled:
+                return
+        qtbot.wait(100)
+    raise TimeoutError(
+        f"reviewer did not show card {card_id} with content within {timeout}s "
+        f"(mw.state={mw.state!r}, reviewer card={shown})"
+    )
+
+
+# -- keyboard -----------------------------------------------------------------------------
+
+
+def focus_element(mw, qtbot, selector: str) -> None:
+    """Give the main web view keyboard focus and focus the element matching ``selector`` in JS; raises if the element is missing or did not take focus."""
+    mw.activateWindow()
+    mw.web.setFocus()
+    qtbot.wait(50)
+    ok = eval_js(
+        mw,
+        qtbot,
+        f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
+        " if (!el) return 'missing'; el.focus(); return document.activeElement === el; })()",
+    )
+    if ok is not True:
+        raise AssertionError(f"could not focus {selector!r}: {ok}")
+
+
+def blur_focus(mw, qtbot) -> None:
+    """Take the page focus off any element (document.activeElement.blur()) while mw.web keeps keyboard focus, so keys go to Anki's shortcuts."""
+    mw.activateWindow()
+    mw.web.setFocus()
+    eval_js(mw, qtbot, "document.activeElement && document.activeElement.blur(); true")
+
+
+def type_text(mw, qtbot, selector: str, text: str, settle_ms: int = 200) -> None:
+    """Type ``text`` into the element matching ``selector`` with real Qt key events (focus first, then qtbot.keyClicks on mw.web.focusProxy())."""
+    focus_element(mw, qtbot, selector)
+    qtbot.keyClicks(_key_target(mw), text)
+    qtbot.wait(settle_ms)  # the renderer handles key events asynchronously
+
+
+def press_key(mw, qtbot, key, modifier=None, settle_ms: int = 200) -> None:
+    """Press one key (a Qt.Key or a one-character str) as a real key event on the main web view, wherever the page's focus currently is."""
+    from aqt.qt import Qt
+
+    if modifier is None:
+        modifier = Qt.KeyboardModifier.NoModifier
+    mw.activateWindow()
+    mw.web.setFocus()
+    qtbot.keyClick(_key_target(mw), key, modifier)
+    qtbot.wait(settle_ms)
+
+
+def _key_target(mw):
+    target = mw.web.focusProxy()
+    if target is None:
+        raise AssertionError("mw.web has no focus proxy yet (page not loaded?)")
+    return target
+
+
+# -- appearance ---------------------------------------------------------------------------
+
+
+def screenshot(mw, path: Union[str, Path]) -> Path:
+    """Save a PNG of mw.web as rendered by Anki's Chromium; a bare file name goes to tests/artifacts/. Returns the path."""
+    path = Path(path)
+    if not path.is_absolute() and path.parent == Path("."):
+        path = ARTIFACTS / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not mw.web.grab().save(str(path)):
+        raise AssertionError(f"could not save screenshot to {path}")
+    return path
+
+
+def set_night_mode(mw, on: bool) -> bool:
+    """Switch Anki's theme to Dark (on) or Light like Preferences > Theme does (pm.set_theme + theme_manager.apply_style); returns theme_manager.night_mode."""
+    from aqt.theme import Theme, theme_manager
+
+    # mw.set_theme() does the same but also starts one more periodic re-check timer per call.
+    mw.pm.set_theme(Theme.DARK if on else Theme.LIGHT)
+    theme_manager.apply_style()
+    return theme_manager.night_mode
+
+
+def night_mode_in_page(mw, qtbot) -> bool:
+    """True when the page in mw.web carries Anki's night-mode classes (<body class~=nightMode>)."""
+    return bool(eval_js(mw, qtbot, "document.body.classList.contains('nightMode')"))
+
+
+def current_card_state(mw) -> Optional[str]:
+    """The reviewer's state ('question' / 'answer' / 'transition') when reviewing, else None."""
+    return mw.reviewer.state if mw.state == "review" else None
