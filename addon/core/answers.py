@@ -96,8 +96,13 @@ def read_answer(text: str) -> Typed | str:
     rest = s[m.end():].strip()
     sci = _TIMES_TEN.match(rest)
     if sci:
-        exponent = int((sci.group(1) or sci.group(2)).translate(_SUPERSCRIPT))
-        number *= 10.0**exponent
+        try:
+            exponent = int((sci.group(1) or sci.group(2)).translate(_SUPERSCRIPT))
+            number *= 10.0**exponent
+        except ValueError:  # a lone superscript sign: "5×10⁻"
+            return "That number cannot be read."
+        except OverflowError:  # "5×10^999"
+            return "That number is too large."
         rest = rest[sci.end():].strip()
     if not math.isfinite(number):
         return "That number is too large."

@@ -28,7 +28,7 @@ from .answers import Tolerance, Verdict, check_answer, read_answer, Typed
 from .diagnostics import ComputeError
 from .language import (
     DEFAULT_LIMITS, RESERVED, Argmax, Binary, Call, Compare, Conditional, Expression, Limits, Name,
-    Node, Number, Unary, is_name, parse_expression,
+    Node, Number, Unary, evaluate_in_order, is_name, parse_expression,
 )
 from .units import PLAIN, Unit, format_number, format_quantity, parse_unit
 
@@ -75,11 +75,11 @@ class Parameter:
             value = math.exp(rng.uniform(math.log(low), math.log(high)))
         else:
             value = rng.uniform(low, high)
-        step = self.step or (1.0 if self.integer else None)
-        if step:
-            value = low + round((value - low) / step) * step
-        elif self.integer:
-            value = round(value)
+        if self.step:  # a point of the grid low, low + step, ... that lies within the range
+            count = math.floor((high - low) / self.step + 1e-9)
+            value = low + min(max(round((value - low) / self.step), 0), count) * self.step
+        elif self.integer:  # a whole number within the range
+            value = float(min(max(round(value), math.ceil(low)), math.floor(high)))
         else:
             value = float(f"{value:.3g}")
         return min(max(value, low), high)
@@ -165,11 +165,8 @@ class ComputeModel:
 
     def evaluate(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
         """Parameters, every variable and ``answer`` at ``values``; raises ComputeError."""
-        env = self.resolve(values)
-        for variable in self.variables:
-            env[variable.name] = variable.expression.evaluate(env, self.limits)
-        env["answer"] = self.answer.expression.evaluate(env, self.limits)
-        return env
+        named = [(v.name, v.expression) for v in self.variables] + [("answer", self.answer.expression)]
+        return evaluate_in_order(named, self.resolve(values), self.limits)
 
     def check(self, text: str, values: Mapping[str, Any] | None = None) -> Verdict:
         """Judge a typed answer at ``values``."""
@@ -212,7 +209,15 @@ class ComputeModel:
 
     def worked(self, values: Mapping[str, float], latex: bool = False) -> str:
         """The answer's formula with the values put in: ``2 × 32 × 8 × 128 × 4096 × 2``."""
-        inline = {v.name: v.expression.root for v in self.variables}
+        # Inline a variable's formula only while the result stays readable (and cheap: a chain of
+        # 'v2 = v1 * v1' lines would otherwise double the text per line); else show its value.
+        inline: dict[str, Node] = {}
+        sizes: dict[str, tuple[int, int]] = {}
+        for v in self.variables:
+            size, depth = _expanded(v.expression.root, sizes)
+            if size <= _WORKED_MAX_NODES and depth <= _WORKED_MAX_DEPTH:
+                inline[v.name] = v.expression.root
+                sizes[v.name] = (size, depth)
         return _Renderer(values, inline, latex).render(self.answer.expression.root)
 
     def to_json(self) -> dict[str, Any]:
@@ -238,10 +243,13 @@ _SETTING = re.compile(r"(?P<key>[a-z]+)\s*:\s*(?P<value>.*)$")
 _VARIABLE = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<expr>.*)$")
 
 
-def _number(text: str) -> float:
+def _number(text: str, at: int | None = None) -> float:
+    """A number the block's regexes matched; not finite raises ComputeError at ``at`` (ValueError without)."""
     value = float(text.replace("_", ""))
     if not math.isfinite(value):
-        raise ValueError(text)
+        if at is None:
+            raise ValueError(text)
+        raise ComputeError(f"number {text} is too large (not finite)", at, len(text))
     return value
 
 
@@ -343,7 +351,7 @@ class _BlockParser:
                 at, len(line),
             )
         name = self.define(m.group("name"), at + m.start("name"))
-        default = _number(m.group("default"))
+        default = _number(m.group("default"), at + m.start("default"))
         rest, rest_at = m.group("rest"), at + m.start("rest")
         if rest.startswith("one of"):
             parameter = Parameter(name, default, choices=self.choices(rest[6:], rest_at + 6))
@@ -358,7 +366,7 @@ class _BlockParser:
         m = _RANGE.match(rest)
         if not m:
             raise ComputeError("expected 'in low..high' or 'one of ...' after the default", at, len(rest))
-        low, high = _number(m.group("low")), _number(m.group("high"))
+        low, high = _number(m.group("low"), at + m.start("low")), _number(m.group("high"), at + m.start("high"))
         if low > high:
             raise ComputeError(f"empty range: {m.group('low')} is above {m.group('high')}", at + m.start("low"), m.end("high") - m.start("low"))
         step, integer = None, False
@@ -369,7 +377,7 @@ class _BlockParser:
                 integer = True
                 i += 1
             elif opts[i] == "step" and i + 1 < len(opts) and re.fullmatch(_NUMBER, opts[i + 1]):
-                step = _number(opts[i + 1])
+                step = _number(opts[i + 1], opts_at + m.group("opts").find(opts[i + 1]))
                 if step <= 0:
                     raise ComputeError("step must be positive", opts_at, len(m.group("opts")))
                 i += 2
@@ -389,7 +397,7 @@ class _BlockParser:
             label = (m.group("label") or "").strip()
             if len(label) > self.limits.max_label_chars:
                 raise ComputeError(f"label longer than {self.limits.max_label_chars} characters", at + m.start("label"), len(label))
-            value = _number(m.group("value"))
+            value = _number(m.group("value"), at + m.start("value"))
             if any(c.value == value for c in choices):
                 raise ComputeError(f"choice {m.group('value')} appears twice", at + m.start("value"), len(m.group("value")))
             choices.append(Choice(value, label or format_number(value)))
@@ -418,7 +426,7 @@ class _BlockParser:
             a = _ASSIGN.match(rest, pos)
             if not a or a.end() == pos:
                 raise ComputeError("write preset values as: name = number, name = number", rest_at + pos, max(1, len(rest) - pos))
-            name, value = a.group("name"), _number(a.group("value"))
+            name, value = a.group("name"), _number(a.group("value"), rest_at + a.start("value"))
             parameter = next((p for p in self.parameters if p.name == name), None)
             if parameter is None:
                 raise ComputeError(f"preset sets {name!r}, which is not a parameter defined above", rest_at + a.start("name"), len(name))
@@ -526,6 +534,37 @@ _TEXT_OPS = {"*": " × ", "/": " / ", "+": " + ", "-": " − ", "//": " // ", "%
 _LATEX_OPS = {"*": r" \times ", "+": " + ", "-": " - ", "//": r" \mathbin{//} ", "%": r" \bmod ", "and": r" \land ", "or": r" \lor "}
 _CMP_TEXT = {"<": " < ", "<=": " ≤ ", ">": " > ", ">=": " ≥ ", "==": " = ", "!=": " ≠ "}
 _CMP_LATEX = {"<": " < ", "<=": r" \le ", ">": " > ", ">=": r" \ge ", "==": " = ", "!=": r" \ne "}
+
+
+_WORKED_MAX_NODES = 120
+_WORKED_MAX_DEPTH = 40
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Compare):
+        return node.operands
+    if isinstance(node, Conditional):
+        return (node.test, node.then, node.otherwise)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Argmax):
+        return (node.low, node.high, node.body)
+    return ()
+
+
+def _expanded(node: Node, inlined: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
+    """Node count and depth of ``node`` once the ``inlined`` variables are put in."""
+    if isinstance(node, Name) and node.name in inlined:
+        return inlined[node.name]
+    size, depth = 1, 0
+    for child in _children(node):
+        s, d = _expanded(child, inlined)
+        size, depth = size + s, max(depth, d)
+    return size, depth + 1
 
 
 class _Renderer:

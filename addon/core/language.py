@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .diagnostics import ComputeError
 
@@ -112,6 +112,8 @@ def _round(x: float, digits: float = 0.0) -> float:
     if digits != int(digits) or abs(digits) > 15:
         raise ValueError("round(x, n) needs a whole n between -15 and 15")
     scale = 10.0 ** int(digits)
+    if not abs(x) * scale < 2.0**52:  # already whole at this scale (and x * scale may overflow)
+        return x
     return math.copysign(math.floor(abs(x) * scale + 0.5), x) / scale
 
 
@@ -139,8 +141,8 @@ def _sqrt(x: float) -> float:
 
 
 FUNCTIONS: Mapping[str, tuple[int, int, Callable[..., float]]] = {
-    "min": (1, 64, min),
-    "max": (1, 64, max),
+    "min": (1, 64, lambda *xs: min(xs)),  # min(x) of one number is that number
+    "max": (1, 64, lambda *xs: max(xs)),
     "abs": (1, 1, abs),
     "round": (1, 2, _round),
     "floor": (1, 1, lambda x: float(math.floor(x))),
@@ -200,6 +202,20 @@ class Expression:
     def evaluate(self, env: Mapping[str, float], limits: Limits = DEFAULT_LIMITS) -> float:
         """The value of the expression with ``env``'s values; raises ComputeError."""
         return _Evaluator(env, limits).value(self.root)
+
+
+def evaluate_in_order(
+    named: "Sequence[tuple[str, Expression]]", env: Mapping[str, float], limits: Limits = DEFAULT_LIMITS
+) -> dict[str, float]:
+    """``env`` plus each named expression's value, in order, each seeing those before it.
+
+    One step budget (``limits.max_steps``) covers them all, so a block of many lines costs no more
+    than one expression may; raises ComputeError.
+    """
+    evaluator = _Evaluator(env, limits)
+    for name, expression in named:
+        evaluator.env[name] = evaluator.value(expression.root)
+    return evaluator.env
 
 
 def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression:
@@ -291,7 +307,8 @@ class _Converter:
             return Binary(offset, length, _BINARY[type(node.op)], self.convert(node.left, d), self.convert(node.right, d))
         if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
             op = _BOOL[type(node.op)]
-            values = [self.convert(v, d) for v in node.values]
+            # the chain below nests one Binary per extra value: count that depth like '+' chains
+            values = [self.convert(v, d + len(node.values) - 2) for v in node.values]
             result = values[0]
             for v in values[1:]:
                 result = Binary(offset, length, op, result, v)
@@ -449,7 +466,7 @@ class _Evaluator:
         if op == "/":
             return self.finite(node, a / b)
         if op == "//":
-            return self.finite(node, float(math.floor(a / b)))
+            return float(math.floor(self.finite(node, a / b)))
         if op == "%":
             return self.finite(node, a % b)
         return self.power(node, a, b)

@@ -9,6 +9,8 @@ build warns when ``SCHEMA`` changes (see README, "Publishing changes").
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import json
 
 NOTETYPE_NAME = "Compute Card"
@@ -79,3 +81,15 @@ def look_fingerprint() -> str:
     """A digest of templates and CSS: when it changes, the note type gets a newer mtime."""
     blob = json.dumps([NOTETYPE_NAME, QUESTION_TEMPLATE, ANSWER_TEMPLATE, CSS, SCHEMA], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def compute_field(source: str) -> str:
+    """The Compute field's HTML for a block's source: escaped text, one line per <br>, editable in Anki."""
+    return html.escape(source.strip("\n"), quote=False).replace("\n", "<br>")
+
+
+def compute_source(field_html: str) -> str:
+    """The block's source back from the Compute field, also after edits in Anki's editor (<div>, &nbsp;)."""
+    text = re.sub(r"(?i)<br\s*/?>|</div>\s*<div[^>]*>|<div[^>]*>|</div>|</p>\s*<p[^>]*>", "\n", field_html)
+    text = re.sub(r"<[^>]*>", "", text)
+    return html.unescape(text).replace("\u00a0", " ").strip("\n")

@@ -79,8 +79,8 @@ def _build_table() -> tuple[dict[str, Unit], dict[str, Unit]]:
     add(["bit", "bits"], Unit("bit", 0.125, data))
     for p, f in {**_SI, **_IEC}.items():
         word = f"{_PREFIX_WORDS[p]}bit"
-        unit = Unit(f"{p}bit", f / 8, data, f"'{p}b' is {word}s (1 {p}B = 8 {p}b); {_PREFIX_WORDS[p]}bytes are '{p}B'")
         short = ["Kb"] if p == "k" else [f"{p}b"]  # an all-lower-case "kb"/"mb" is read as bytes
+        unit = Unit(f"{p}bit", f / 8, data, f"'{short[0]}' is {word}s (1 {p}B = 8 {short[0]}); {_PREFIX_WORDS[p]}bytes are '{p}B'")
         add(short, unit, fold=False)
         add([f"{p}bit", f"{p}bits", word, word + "s"], Unit(f"{p}bit", f / 8, data))
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Compute Cards build: Markdown decks in content/ -> dist/ (.apkg, .tsv, .ankiaddon).
+
+    python build.py                      build everything into dist/
+    python build.py check                validate only, write nothing
+    python build.py answer CARD "TEXT" [--set NAME=VALUE ...]
+                                         judge one answer, print one JSON line
+    python build.py import-tsv FILE --deck NAME [--out PATH]
+                                         turn a Front/Back TSV export into a Markdown deck file
+
+Exit codes: 0 success, 1 content errors (all printed as path:line:col), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from addon.core.diagnostics import ComputeError  # noqa: E402
+from builder import pipeline  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = pipeline.Settings(
+        content_dir=Path(args.content),
+        out_dir=Path(args.out_dir),
+        addon_dir=ROOT / "addon",
+        manifest_path=ROOT / "manifest.json",
+        progress=None if args.quiet else pipeline.terminal_progress(),
+    )
+    command = args.command or "build"
+    if command == "import-tsv":
+        from builder.tsv_import import import_tsv
+
+        return import_tsv(Path(args.file), args.deck, Path(args.out) if args.out else None, settings.content_dir)
+    try:
+        if command == "build":
+            result = pipeline.build(settings)
+        else:
+            result = pipeline.validate(settings)
+    except pipeline.BuildFailed as failed:
+        _print_diagnostics(failed.diagnostics)
+        errors = sum(d.severity == "error" for d in failed.diagnostics)
+        print(f"build failed: {errors} error(s); nothing was written", file=sys.stderr)
+        return 1
+    _print_diagnostics(result.diagnostics)
+    if command == "answer":
+        return _answer(result, args)
+    if command == "check":
+        print(f"ok: {len(result.cards)} cards in {len(result.decks)} deck(s)", file=sys.stderr)
+        return 0
+    stamped = result.stamped
+    assert stamped is not None
+    print(
+        f"built {len(result.cards)} cards in {len(result.decks)} deck(s) -> {settings.out_dir}/ "
+        f"({len(stamped.added)} new, {len(stamped.changed)} changed since the last build)",
+        file=sys.stderr,
+    )
+    if not args.quiet:
+        for path in result.outputs:
+            print(f"  {path}", file=sys.stderr)
+    return 0
+
+
+def _answer(result: pipeline.BuildResult, args: argparse.Namespace) -> int:
+    from addon.core.compute import parse_compute
+    from addon.core.notetype import compute_source
+
+    card = next((c for c in result.cards if c.card_id == args.card), None)
+    if card is None:
+        print(f"error: no card with id {args.card!r}", file=sys.stderr)
+        return 2
+    if not card.compute:
+        print(f"error: card {args.card!r} has no compute block", file=sys.stderr)
+        return 2
+    model = parse_compute(compute_source(card.compute))
+    values: dict[str, float] = {}
+    for item in args.set or []:
+        name, sep, raw = item.partition("=")
+        try:
+            values[name.strip()] = float(raw.replace("_", ""))
+        except ValueError:
+            sep = ""
+        if not sep:
+            print(f"error: --set takes NAME=NUMBER, got {item!r}", file=sys.stderr)
+            return 2
+    try:
+        evaluated = model.evaluate(values)
+    except ComputeError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    verdict = model.check(args.text, values)
+    print(json.dumps({
+        "verdict": verdict.state,
+        "correct": verdict.correct,
+        "expected": evaluated["answer"],
+        "unit": model.answer.unit.symbol,
+        "shown": model.expected_text(evaluated),
+        "message": verdict.message,
+    }, ensure_ascii=False))
+    return 0
+
+
+def _print_diagnostics(diagnostics: list) -> None:  # type: ignore[type-arg]
+    for d in diagnostics:
+        print(d.format(), file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build Compute Cards decks and the add-on.")
+    parser.add_argument("--content", default="content", help="folder of deck files (default: content)")
+    parser.add_argument("--out-dir", default="dist", help="output folder, replaced whole on success (default: dist)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no list of outputs")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("build", help="build everything (the default)")
+    sub.add_parser("check", help="validate the content; write nothing")
+    answer = sub.add_parser("answer", help="judge one answer against a card; print one JSON line")
+    answer.add_argument("card", help="the card id, e.g. kv-cache-llama-8b")
+    answer.add_argument("text", help='the answer as a learner types it, e.g. "536.9 MB"')
+    answer.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    tsv = sub.add_parser("import-tsv", help="turn a Front/Back TSV export into a Markdown deck file")
+    tsv.add_argument("file", help="the .tsv/.txt file (Anki's export or the seed's format)")
+    tsv.add_argument("--deck", required=True, help="deck name for the front matter (subdecks with ::)")
+    tsv.add_argument("--out", help="where to write the deck file (default: content/<deck>.md; never overwrites)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

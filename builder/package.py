@@ -1,0 +1,143 @@
+"""Stage 5: the outputs — an .apkg per deck file (official ``anki`` package), a .tsv per deck file in the
+seed's Front/Back format, and the .ankiaddon. Everything is written into a staging folder; only
+``publish`` touches the real output folder, by swapping the whole folder in at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterable
+
+from addon.core.card import Card
+from addon.core import notetype as nt_spec
+
+ADDON_EXCLUDE_DIRS = frozenset({"__pycache__", "tests", "user_files"})
+ADDON_EXCLUDE_FILES = frozenset({"meta.json"})
+ZIP_DATE = (2025, 11, 28, 0, 0, 0)  # fixed timestamps: the same add-on source zips to the same bytes
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
+
+
+def write_apkg(path: Path, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int, work: Path) -> None:
+    """Write one .apkg: the Compute Card note type with its fixed ids, the decks, the notes with their mtimes."""
+    from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions, NoteIdsLimit
+
+    work.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(work / "build.anki2"))
+    try:
+        notetype = _add_notetype(col, notetype_mtime)
+        requests = []
+        for card in cards:
+            note = col.new_note(notetype)
+            for i, value in enumerate(card.fields()):
+                note.fields[i] = value
+            note.tags = list(card.tags)
+            note.guid = card.guid
+            requests.append(AddNoteRequest(note=note, deck_id=col.decks.id(card.deck)))
+        col.add_notes(requests)
+        rows = col.db.all("select id, guid from notes")
+        by_guid = {c.guid: c for c in cards}
+        for note_id, guid in rows:
+            col.db.execute("update notes set mod = ?, usn = -1 where id = ?", note_mtimes[by_guid[guid].card_id], note_id)
+        col.export_anki_package(
+            out_path=str(path),
+            options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False),
+            limit=NoteIdsLimit([note_id for note_id, _ in rows]),
+        )
+    finally:
+        col.close()
+
+
+def _add_notetype(col, mtime: int):  # type: ignore[no-untyped-def]
+    mm = col.models
+    notetype = mm.new(nt_spec.NOTETYPE_NAME)
+    for name, _, _ in nt_spec.FIELDS:
+        mm.add_field(notetype, mm.new_field(name))
+    template = mm.new_template(nt_spec.TEMPLATE_NAME)
+    template["qfmt"] = nt_spec.QUESTION_TEMPLATE
+    template["afmt"] = nt_spec.ANSWER_TEMPLATE
+    mm.add_template(notetype, template)
+    notetype["css"] = nt_spec.CSS
+    notetype["sortf"] = nt_spec.SORT_FIELD
+    notetype["id"] = nt_spec.NOTETYPE_ID
+    for field, (_, field_id, description) in zip(notetype["flds"], nt_spec.FIELDS):
+        field["id"] = field_id
+        field["description"] = description
+    notetype["tmpls"][0]["id"] = nt_spec.TEMPLATE_ID
+    notetype["mod"] = mtime
+    mm.update(notetype, preserve_usn=True)
+    return mm.get(nt_spec.NOTETYPE_ID)
+
+
+def tsv_text(deck: str, cards: Iterable[Card]) -> str:
+    """The seed's format (Front<TAB>Back, HTML) with Anki's headers, so File > Import needs no settings."""
+    rows = ["#separator:tab", "#html:true", "#notetype:Basic", f"#deck:{deck}", "#tags column:3"]
+    for card in cards:
+        back = card.back
+        if card.formula:
+            back += f'<div class="cc-formula">{card.formula}</div>'
+        if card.source:
+            back += f'<div class="cc-source">Source: {card.source}</div>'
+        rows.append("\t".join([_tsv_field(card.front), _tsv_field(back), _tsv_field(" ".join(card.tags))]))
+    return "\n".join(rows) + "\n"
+
+
+def _tsv_field(value: str) -> str:
+    value = value.strip()
+    if any(c in value for c in '\t\n"'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def write_ankiaddon(path: Path, addon_dir: Path, manifest: dict) -> None:
+    """The add-on folder's contents at the zip root plus manifest.json; no caches, no meta.json."""
+    files = sorted(
+        p for p in addon_dir.rglob("*")
+        if p.is_file()
+        and not ADDON_EXCLUDE_DIRS.intersection(p.relative_to(addon_dir).parts)
+        and p.name not in ADDON_EXCLUDE_FILES
+        and p.suffix not in (".pyc", ".pyo")
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in files:
+            info = zipfile.ZipInfo(p.relative_to(addon_dir).as_posix(), ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, p.read_bytes())
+        info = zipfile.ZipInfo("manifest.json", ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        zf.writestr(info, json.dumps(manifest, indent=2) + "\n")
+
+
+def staging_dir(out_dir: Path) -> Path:
+    """A fresh folder next to ``out_dir`` (same file system, so the final swap is a rename)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+
+
+def publish(staged: Path, out_dir: Path) -> None:
+    """Swap the staged folder in place of ``out_dir``: the old outputs stay intact until this moment."""
+    staged.chmod(0o755)  # mkdtemp makes it private; dist/ is an ordinary folder
+    for p in staged.iterdir():
+        p.chmod(0o644)
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+        out_dir.rename(old)
+    try:
+        staged.rename(out_dir)
+    except OSError:
+        if old is not None:
+            old.rename(out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,254 @@
+"""The build as stages: discover -> parse -> check -> render -> package. Only the last stage writes.
+
+Each stage returns its results plus diagnostics; all errors are collected, then the build stops
+before anything is written, so a failed build leaves ``dist/`` and the state file exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from addon.core.card import Card
+from addon.core.compute import ComputeModel, parse_compute
+from addon.core.diagnostics import ComputeError, Diagnostic
+from addon.core.language import DEFAULT_LIMITS, Limits
+from addon.core.notetype import compute_field
+
+from . import markup, package, state
+from .source import DeckFile, RawCard, SourceFile, Text, discover, parse_deck_file, read_source
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the build reads and writes, and its limits: passed in, never global."""
+
+    content_dir: Path
+    out_dir: Path
+    addon_dir: Path
+    manifest_path: Path
+    limits: Limits = DEFAULT_LIMITS
+    progress: Callable[[str, int, int], None] | None = None
+
+    @property
+    def state_path(self) -> Path:
+        return self.content_dir / state.STATE_FILE
+
+
+class BuildFailed(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{sum(d.severity == 'error' for d in diagnostics)} error(s)")
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class CheckedCard:
+    raw: RawCard
+    source: SourceFile
+    model: ComputeModel | None
+
+
+@dataclass
+class BuildResult:
+    cards: list[Card] = field(default_factory=list)
+    decks: list[DeckFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stamped: state.Stamped | None = None
+    outputs: list[Path] = field(default_factory=list)
+
+
+def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = "error") -> Diagnostic:
+    """A diagnostic at ``offset`` characters into ``piece`` of ``src``."""
+    offset = max(0, min(offset, len(piece.text)))
+    line = piece.line + piece.text.count("\n", 0, offset)
+    start = piece.text.rfind("\n", 0, offset) + 1
+    col = offset - start + 1 + (piece.col - 1 if start == 0 else 0)
+    return src.diagnostic(line, col, message, severity)
+
+
+# --- stages ------------------------------------------------------------------------------------
+
+
+def load(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
+    """Discover and parse every deck file."""
+    decks, diags = [], []
+    if not settings.content_dir.is_dir():
+        raise BuildFailed([Diagnostic("error", _pos(settings.content_dir), "content folder not found")])
+    for path in discover(settings.content_dir):
+        shown = _shown(path)
+        src, read_diags = read_source(path, shown)
+        diags.extend(read_diags)
+        if src is None:
+            continue
+        deck, deck_diags = parse_deck_file(src)
+        diags.extend(deck_diags)
+        if deck is not None:
+            decks.append(deck)
+    if not decks and not diags:
+        diags.append(Diagnostic("error", _pos(settings.content_dir), "no deck files (*.md with front matter) found"))
+    return decks, diags
+
+
+def check(decks: list[DeckFile], limits: Limits) -> tuple[list[CheckedCard], list[Diagnostic]]:
+    """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``."""
+    checked, diags = [], []
+    first_seen: dict[str, tuple[SourceFile, RawCard]] = {}
+    for deck in decks:
+        for raw in deck.cards:
+            if raw.card_id in first_seen:
+                other_src, other = first_seen[raw.card_id]
+                diags.append(deck.source.diagnostic(
+                    raw.line, 4, f"duplicate card id {raw.card_id!r}: also at {other_src.path}:{other.line}:4"))
+                continue
+            first_seen[raw.card_id] = (deck.source, raw)
+            model = None
+            if raw.compute is not None:
+                model, compute_diags = check_compute(deck.source, raw.compute, limits)
+                diags.extend(compute_diags)
+            checked.append(CheckedCard(raw, deck.source, model))
+    return checked, diags
+
+
+def check_compute(src: SourceFile, piece: Text, limits: Limits) -> tuple[ComputeModel | None, list[Diagnostic]]:
+    try:
+        model = parse_compute(piece.text, limits)
+    except ComputeError as e:
+        return None, [at(src, piece, e.offset, e.message)]
+    try:
+        model.evaluate()
+        problem = model.expect_problem()
+    except ComputeError as e:
+        return None, [at(src, piece, e.offset, f"at the default values: {e.message}")]
+    if problem:
+        assert model.expect is not None
+        return model, [at(src, piece, model.expect.offset, problem)]
+    return model, []
+
+
+def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Card], list[Diagnostic]]:
+    """Every card's Markdown to the note's field values, placeholders filled with the defaults."""
+    md = markup.new_markdown()
+    cards, diags = [], []
+    for n, item in enumerate(checked, 1):
+        raw, src, model = item.raw, item.source, item.model
+        values = model.evaluate() if model else None
+        sides = []
+        for piece in (raw.front, raw.back):
+            rendered, problems = markup.render_markdown(md, piece.text, model, values)
+            diags.extend(at(src, piece, p.offset, p.message) for p in problems)
+            sides.append(rendered)
+        formula = markup.formula_field(raw.formula) if raw.formula else ""
+        source = markup.render_inline(md, raw.source.text) if raw.source else ""
+        compute = compute_field(raw.compute.text) if raw.compute else ""
+        cards.append(Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source))
+        if progress and (n % 250 == 0 or n == len(checked)):
+            progress("Rendering cards", n, len(checked))
+    return cards, diags
+
+
+def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped) -> list[Path]:
+    """Write everything into a staging folder, then swap it in for the output folder."""
+    staged = package.staging_dir(settings.out_dir)
+    try:
+        by_file: dict[str, list[Card]] = {}
+        for card in cards:
+            by_file.setdefault(card.path, []).append(card)
+        outputs = []
+        for deck in decks:
+            deck_cards = by_file.get(deck.source.path, [])
+            if not deck_cards:
+                continue
+            name = package.slug(Path(deck.source.path).stem)
+            apkg = staged / f"{name}.apkg"
+            package.write_apkg(apkg, deck_cards, stamped.note_mtimes, stamped.notetype_mtime, staged / ".work" / name)
+            tsv = staged / f"{name}.tsv"
+            tsv.write_text(package.tsv_text(deck.deck, deck_cards), encoding="utf-8")
+            outputs += [apkg, tsv]
+        manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
+        addon = staged / f"{manifest['package']}.ankiaddon"
+        package.write_ankiaddon(addon, settings.addon_dir, manifest)
+        outputs.append(addon)
+        shutil.rmtree(staged / ".work", ignore_errors=True)
+        package.publish(staged, settings.out_dir)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return [settings.out_dir / p.name for p in outputs]
+
+
+# --- the two entry points ----------------------------------------------------------------------
+
+
+def validate(settings: Settings) -> BuildResult:
+    """Stages up to render, no writing: what ``build.py check`` runs. Raises BuildFailed on errors."""
+    decks, diags = load(settings)
+    checked, check_diags = check(decks, settings.limits)
+    diags += check_diags
+    cards, render_diags = render(checked, settings.progress)
+    diags += render_diags
+    if any(d.severity == "error" for d in diags):
+        raise BuildFailed(diags)
+    return BuildResult(cards, decks, diags)
+
+
+def build(settings: Settings, now: int | None = None) -> BuildResult:
+    """The whole build; on any error nothing is written and BuildFailed carries every diagnostic."""
+    result = validate(settings)
+    previous = state.State.load(settings.state_path)
+    stamped = state.stamp(previous, result.cards, now if now is not None else state.build_time())
+    result.stamped = stamped
+    result.diagnostics += _update_warnings(settings, stamped)
+    result.outputs = write_outputs(settings, result.decks, result.cards, stamped)
+    new_state = stamped.state.dumps()
+    if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
+        tmp = settings.state_path.with_suffix(".tmp")
+        tmp.write_text(new_state, encoding="utf-8")
+        tmp.replace(settings.state_path)
+    return result
+
+
+def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnostic]:
+    warnings = []
+    where = _pos(settings.state_path)
+    if stamped.removed:
+        warnings.append(Diagnostic("warning", where, (
+            f"{len(stamped.removed)} card(s) removed since the last build: {', '.join(stamped.removed)}. "
+            "Anki's import never deletes notes: learners keep them until they delete them; tell them which.")))
+    if stamped.schema_changed:
+        warnings.append(Diagnostic("warning", where, (
+            "the Compute Card note type's fields or templates changed: importing this deck will force "
+            "a one-way full sync for every learner (see README, 'Publishing changes').")))
+    return warnings
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _pos(path: Path):  # type: ignore[no-untyped-def]
+    from addon.core.diagnostics import Position
+
+    return Position(_shown(path), 1, 1)
+
+
+def terminal_progress(stream=sys.stderr) -> Callable[[str, int, int], None] | None:  # type: ignore[no-untyped-def]
+    """A one-line progress display on a terminal; None (quiet) when not a terminal or in CI."""
+    import os
+
+    if not stream.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(what: str, done: int, total: int) -> None:
+        stream.write(f"\r{what}: {done:,}/{total:,}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

@@ -1,0 +1,89 @@
+"""The build state file (``content/cards.lock.json``, committed): what each note looked like when it was
+last built, and the mtime it was given then.
+
+Anki's importer updates a note only when the incoming mtime is newer ("if newer"). So an unchanged
+card must keep its mtime forever, and a changed card must get a newer one. The state file makes that
+true across machines and clean clones: it is the memory of the previous build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from addon.core.card import Card
+from addon.core.notetype import look_fingerprint, schema_fingerprint
+
+STATE_FILE = "cards.lock.json"
+STATE_VERSION = 1
+
+
+def card_hash(card: Card) -> str:
+    """What a learner's note holds: the fields and tags (not the deck: import does not move cards)."""
+    blob = json.dumps([card.fields(), sorted(card.tags)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def build_time() -> int:
+    """Now, or SOURCE_DATE_EPOCH when set (repeatable builds)."""
+    return int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+
+
+@dataclass
+class State:
+    notetype: dict = field(default_factory=dict)
+    cards: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "State":
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("notetype", {}), data.get("cards", {}))
+
+    def dumps(self) -> str:
+        data = {"version": STATE_VERSION, "notetype": self.notetype, "cards": dict(sorted(self.cards.items()))}
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """The outcome of comparing this build with the last: mtimes, and what changed."""
+
+    state: State
+    note_mtimes: dict[str, int]
+    notetype_mtime: int
+    changed: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    schema_changed: bool
+    look_changed: bool
+
+
+def stamp(previous: State, cards: list[Card], now: int) -> Stamped:
+    """Keep the mtime of every unchanged note; give changed and new notes a newer one."""
+    new = State()
+    mtimes: dict[str, int] = {}
+    changed, added = [], []
+    for card in cards:
+        digest = card_hash(card)
+        old = previous.cards.get(card.card_id)
+        if old and old.get("hash") == digest:
+            mtime = int(old["mtime"])
+        else:
+            mtime = max(now, int(old["mtime"]) + 1) if old else now
+            (changed if old else added).append(card.card_id)
+        new.cards[card.card_id] = {"hash": digest, "mtime": mtime}
+        mtimes[card.card_id] = mtime
+    removed = tuple(sorted(set(previous.cards) - {c.card_id for c in cards}))
+    look, schema = look_fingerprint(), schema_fingerprint()
+    old_nt = previous.notetype
+    look_changed = old_nt.get("look") != look
+    schema_changed = bool(old_nt) and old_nt.get("schema") != schema
+    nt_mtime = int(old_nt["mtime"]) if old_nt and not look_changed else max(now, int(old_nt.get("mtime", 0)) + 1)
+    new.notetype = {"look": look, "schema": schema, "mtime": nt_mtime}
+    return Stamped(new, mtimes, nt_mtime, tuple(changed), tuple(added), removed, schema_changed, look_changed and bool(old_nt))
