@@ -102,3 +102,29 @@ def test_addon_deck_reviewer_js_and_keys(anki_session, qtbot, tmp_path):
     assert not night_mode_in_page(mw, qtbot)
     press_key(mw, qtbot, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: _reps(mw, card_id) == 1, timeout=5000)
+
+
+def test_reinstall_replaces_the_installed_copy(anki_session, tmp_path):
+    """Installing v2 over v1 (an add-on update) runs v2's code; Anki keeps user_files/ and sends
+    the old folder to the trash, which the suite keeps in a temp XDG_DATA_HOME, not in $HOME."""
+    import os
+
+    import send2trash.plat_other as trash
+
+    mw = anki_session.mw
+    v1 = make_ankiaddon(
+        tmp_path / "v1.ankiaddon",
+        "harness_update",
+        {"__init__.py": "VERSION = 1\n", "user_files/keep.txt": "mine"},
+    )
+    v2 = make_ankiaddon(tmp_path / "v2.ankiaddon", "harness_update", {"__init__.py": "VERSION = 2\n"})
+    assert install_addon(mw, v1) == "harness_update"
+    assert sys.modules["harness_update"].VERSION == 1
+    open_profile(mw)
+    assert install_addon(mw, v2) == "harness_update"
+    assert sys.modules["harness_update"].VERSION == 2
+    folder = mw.addonManager.addonsFolder("harness_update")
+    with open(os.path.join(folder, "user_files", "keep.txt")) as f:
+        assert f.read() == "mine"
+    assert trash.HOMETRASH.startswith(os.environ["XDG_DATA_HOME"])
+    assert "harness_update" in os.listdir(os.path.join(trash.HOMETRASH, "files"))

@@ -43,7 +43,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # tests/artifacts
 
 
 def install_addon(mw, ankiaddon_path: Union[str, Path]) -> str:
-    """Install a .ankiaddon through mw.addonManager.install (Tools > Add-ons > Install from file), import the INSTALLED package as Anki's loadAddons does, and return its folder name."""
+    """Install a .ankiaddon through mw.addonManager.install (Tools > Add-ons > Install from file), import the INSTALLED package as Anki's loadAddons does, and return its folder name.
+
+    Call it before open_profile() to get Anki's start-up order (add-ons load, then the profile
+    opens); installed later, the add-on misses profile_did_open/main_window_did_init, as a real
+    install-then-no-restart would. Installing over an earlier version re-imports the new code,
+    but hooks the old module registered stay registered (real Anki needs a restart there too).
+    """
     path = Path(ankiaddon_path)
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))

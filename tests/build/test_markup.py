@@ -1,0 +1,98 @@
+"""Math, code and placeholders in card Markdown: TeX reaches Anki byte for byte, code stays code."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from addon.core.compute import parse_compute
+from builder.markup import new_markdown, render_markdown
+
+MODEL = parse_compute("param seq_len = 4096 in 128..131_072 step 128\nparam b = 2 one of 1 \"INT8\", 2 \"BF16\"\n"
+                      "answer = 131_072 * seq_len\nunit: B\nshow: MB\n")
+
+
+def render(text: str, model=None) -> str:
+    values = model.evaluate() if model else None
+    out, problems = render_markdown(new_markdown(), text, model, values)
+    assert problems == []
+    return out
+
+
+@pytest.mark.parametrize("tex", [
+    r"a_1*b_2",
+    r"x_{i}^{2} * y_{j}",
+    r"\frac{a}{b} \times \sqrt{c}",
+    r"\{ x \mid x < 5 \& y > 2 \}",
+    r"\text{num\_layers} \cdot 2",
+    r"a<b & c>d",
+    r"**not bold** _not em_",
+])
+def test_inline_math_survives_byte_for_byte(tex):
+    out = render(f"Before ${tex}$ after.")
+    assert "\\(" + html.escape(tex, quote=False) + "\\)" in out
+    # What MathJax reads (the text after HTML decoding) is exactly what the author wrote.
+    inner = out.split("\\(", 1)[1].split("\\)", 1)[0]
+    assert html.unescape(inner) == tex
+
+
+def test_display_math_spans_lines():
+    out = render("Intro\n\n$$\n\\sum_{i=1}^{n} x_i * y_i\n$$\n\nAfter")
+    assert "\\[\n\\sum_{i=1}^{n} x_i * y_i\n\\]" in out
+
+
+def test_escaped_dollar_is_a_literal_dollar():
+    out = render(r"It costs \$5 and \$10.")
+    assert "It costs $5 and $10." in out
+    assert "\\(" not in out
+
+
+def test_dollars_in_code_stay_as_written():
+    out = render("Use `$x$` here.\n\n```\nprice = $5 * $y_1$\n```\n")
+    assert "<code>$x$</code>" in out
+    assert "price = $5 * $y_1$" in out
+    assert "\\(" not in out
+
+
+def test_raw_html_passes_through():
+    out = render('Text <span style="color:red">red</span> and\n\n<div class="x">block</div>\n')
+    assert '<span style="color:red">red</span>' in out
+    assert '<div class="x">block</div>' in out
+
+
+def test_markdown_still_works_around_math():
+    out = render("**bold** and $a_1$ and *em*")
+    assert "<strong>bold</strong>" in out and "<em>em</em>" in out and "\\(a_1\\)" in out
+
+
+def test_placeholders_show_defaults_in_marked_spans():
+    out = render("seq={{seq_len}}, size {{answer}}, {{answer:MiB}}, {{b:label}}", MODEL)
+    assert '<span class="cc-value" data-cc-value="seq_len">4,096</span>' in out
+    assert '<span class="cc-value" data-cc-value="answer">536.9 MB</span>' in out
+    assert '<span class="cc-value" data-cc-value="answer:MiB">512 MiB</span>' in out
+    assert '<span class="cc-value" data-cc-value="b:label">BF16</span>' in out
+
+
+def test_placeholders_are_not_expanded_inside_math_or_code():
+    out = render("$x^{{2}}$ and `{{seq_len}}`", MODEL)
+    assert "\\(x^{{2}}\\)" in out
+    assert "<code>{{seq_len}}</code>" in out
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("costs $5 only", "'$' math is not closed"),
+    ("$$ x + y", "'$$' display math is not closed"),
+    ("{{nope}}", "unknown name 'nope'"),
+    ("{{seq_len", "not closed"),
+    ("{{answer:parsecs}}", "unknown unit 'parsecs'"),
+])
+def test_problems_are_reported_with_their_offset(text, phrase):
+    _, problems = render_markdown(new_markdown(), text, MODEL, MODEL.evaluate())
+    assert problems and phrase in problems[0].message
+    assert 0 <= problems[0].offset < len(text)
+
+
+def test_placeholder_without_compute_block_is_a_problem():
+    _, problems = render_markdown(new_markdown(), "{{x}}", None, None)
+    assert "needs a compute block" in problems[0].message
