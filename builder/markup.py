@@ -40,11 +40,17 @@ def new_markdown() -> markdown.Markdown:
     return markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
 
 
-def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | None) -> tuple[str, list[str], list[Problem]]:
-    """Replace math, escaped dollars and placeholders with tokens; return the text, the pieces, problems."""
+def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | None,
+            compute_failed: bool = False) -> tuple[str, list[str], list[Problem]]:
+    """Replace math, escaped dollars and placeholders with tokens; return the text, the pieces, problems.
+
+    ``compute_failed``: the card has a compute block, but it has errors (reported on their own); then a
+    placeholder is only checked for its syntax, not reported as needing a compute block.
+    """
     pieces: list[str] = []
     problems: list[Problem] = []
     out: list[str] = []
+    closers: dict[int, int | None] = {}  # _closing_dollar's memo, shared by all '$' of this text
 
     def stash(html_text: str) -> None:
         out.append(f"{TOKEN_OPEN}{len(pieces)}{TOKEN_CLOSE}")
@@ -86,17 +92,17 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
             i += 2
             continue
         if ch == "$":
-            i = _math(text, i, stash, problems)
+            i = _math(text, i, stash, problems, closers)
             continue
         if text.startswith("{{", i):
-            i = _placeholder(text, i, model, values, stash, problems)
+            i = _placeholder(text, i, model, values, stash, problems, compute_failed)
             continue
         out.append(ch)
         i += 1
     return "".join(out), pieces, problems
 
 
-def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem]) -> int:
+def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem], closers: dict[int, int | None]) -> int:
     if text.startswith("$$", i):
         end = text.find("$$", i + 2)
         if end == -1:
@@ -106,26 +112,47 @@ def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Proble
         return end + 2
     j = i + 1
     if j < len(text) and not text[j].isspace():
-        while j < len(text):
-            c = text[j]
-            if c == "\\":
-                j += 2
-                continue
-            if c == "\n" and text[j + 1 : j + 2] == "\n":
-                break  # a blank line ends the paragraph
-            if c == "$" and not text[j - 1].isspace() and not (j + 1 < len(text) and text[j + 1].isdigit()):
-                stash(r"\(" + html.escape(text[i + 1 : j], quote=False) + r"\)")
-                return j + 1
-            j += 1
+        close = _closing_dollar(text, j, closers)
+        if close is not None:
+            stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
+            return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
 
 
+def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | None:
+    """The '$' that closes inline math when the scan starts at ``j``, or None (none before a blank line).
+
+    The scan depends on ``j`` only, so every position it passes is remembered in ``memo``: a paragraph
+    with thousands of unclosed '$' costs one pass, not one pass per '$'.
+    """
+    passed: list[int] = []
+    found: int | None = None
+    while j < len(text):
+        if j in memo:
+            found = memo[j]
+            break
+        passed.append(j)
+        c = text[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "\n" and text[j + 1 : j + 2] == "\n":
+            break  # a blank line ends the paragraph
+        if c == "$" and not text[j - 1].isspace() and not (j + 1 < len(text) and text[j + 1].isdigit()):
+            found = j
+            break
+        j += 1
+    for k in passed:
+        memo[k] = found
+    return found
+
+
 def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str, float] | None,
-                 stash: Callable[[str], None], problems: list[Problem]) -> int:
-    end = text.find("}}", i + 2)
+                 stash: Callable[[str], None], problems: list[Problem], compute_failed: bool = False) -> int:
     line_end = text.find("\n", i)
-    if end == -1 or (line_end != -1 and end > line_end):
+    end = text.find("}}", i + 2, len(text) if line_end == -1 else line_end)  # this line only: linear
+    if end == -1:
         problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line"))
         return i + 2
     inner = text[i + 2 : end]
@@ -133,6 +160,9 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
         placeholder = parse_placeholder(inner)
     except ComputeError as e:
         problems.append(Problem(i + 2 + e.offset, e.message))
+        return end + 2
+    if compute_failed and model is None:
+        stash(html.escape(text[i : end + 2], quote=False))  # left as written: the build fails anyway
         return end + 2
     problem = placeholder_problem(placeholder, model)
     if problem or model is None or values is None:
@@ -147,9 +177,9 @@ def put_back(rendered: str, pieces: list[str]) -> str:
 
 
 def render_markdown(md: markdown.Markdown, text: str, model: ComputeModel | None,
-                    values: dict[str, float] | None) -> tuple[str, list[Problem]]:
+                    values: dict[str, float] | None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
     """Card Markdown to HTML (math, placeholders, raw HTML kept); problems carry offsets into ``text``."""
-    prepared, pieces, problems = cut_out(text, model, values)
+    prepared, pieces, problems = cut_out(text, model, values, compute_failed)
     md.reset()
     return put_back(md.convert(prepared), pieces), problems
 

@@ -34,18 +34,29 @@ def write_apkg(path: Path, cards: list[Card], note_mtimes: dict[str, int], notet
     try:
         notetype = _add_notetype(col, notetype_mtime)
         requests = []
+        deck_ids: dict[str, int] = {}  # one backend call per deck, not per card
         for card in cards:
             note = col.new_note(notetype)
             for i, value in enumerate(card.fields()):
                 note.fields[i] = value
             note.tags = list(card.tags)
             note.guid = card.guid
-            requests.append(AddNoteRequest(note=note, deck_id=col.decks.id(card.deck)))
+            deck_id = deck_ids.get(card.deck)
+            if deck_id is None:
+                deck_id = deck_ids[card.deck] = col.decks.id(card.deck)
+            requests.append(AddNoteRequest(note=note, deck_id=deck_id))
         col.add_notes(requests)
         rows = col.db.all("select id, guid from notes")
         by_guid = {c.guid: c for c in cards}
+        # One UPDATE per distinct mtime (usually one or two), not one per note: the backend spends
+        # 0.2-0.8 ms on each statement (also with executemany), 2 ms on one 'where id in (...)'.
+        by_mtime: dict[int, list[int]] = {}
         for note_id, guid in rows:
-            col.db.execute("update notes set mod = ?, usn = -1 where id = ?", note_mtimes[by_guid[guid].card_id], note_id)
+            by_mtime.setdefault(int(note_mtimes[by_guid[guid].card_id]), []).append(int(note_id))
+        for mtime, ids in sorted(by_mtime.items()):
+            for start in range(0, len(ids), 10_000):
+                chunk = ",".join(map(str, ids[start : start + 10_000]))  # integers from the database
+                col.db.execute(f"update notes set mod = ?, usn = -1 where id in ({chunk})", mtime)
         col.export_anki_package(
             out_path=str(path),
             options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False),

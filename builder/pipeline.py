@@ -19,7 +19,7 @@ from addon.core.diagnostics import ComputeError, Diagnostic
 from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 
-from . import markup, package, state
+from . import cache as build_cache, markup, package, state
 from .source import DeckFile, RawCard, SourceFile, Text, discover, parse_deck_file, read_source
 
 
@@ -33,6 +33,11 @@ class Settings:
     manifest_path: Path
     limits: Limits = DEFAULT_LIMITS
     progress: Callable[[str, int, int], None] | None = None
+    cache_dir: Path | None = None  # the build cache (builder/cache.py); None: no cache
+    jobs: int = 1  # processes for rendering the cards the cache does not hold
+
+    def open_cache(self) -> "build_cache.BuildCache | None":
+        return build_cache.BuildCache.open(self.cache_dir, self.content_dir, self.limits)
 
     @property
     def state_path(self) -> Path:
@@ -50,6 +55,8 @@ class CheckedCard:
     raw: RawCard
     source: SourceFile
     model: ComputeModel | None
+    cache_key: str | None = None  # set when the card checked clean and a cache is in use
+    cached: tuple[str, str, str, str, str] | None = None  # field values from the cache: checked and rendered before
 
 
 @dataclass
@@ -93,7 +100,8 @@ def load(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
     return decks, diags
 
 
-def check(decks: list[DeckFile], limits: Limits) -> tuple[list[CheckedCard], list[Diagnostic]]:
+def check(decks: list[DeckFile], limits: Limits,
+          cache: build_cache.BuildCache | None = None) -> tuple[list[CheckedCard], list[Diagnostic]]:
     """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``."""
     checked, diags = [], []
     first_seen: dict[str, tuple[SourceFile, RawCard]] = {}
@@ -102,15 +110,24 @@ def check(decks: list[DeckFile], limits: Limits) -> tuple[list[CheckedCard], lis
             if raw.card_id in first_seen:
                 other_src, other = first_seen[raw.card_id]
                 diags.append(deck.source.diagnostic(
-                    raw.line, 4, f"duplicate card id {raw.card_id!r}: also at {other_src.path}:{other.line}:4"))
+                    raw.line, _id_col(deck.source, raw),
+                    f"duplicate card id {raw.card_id!r}: also at {other_src.path}:{other.line}:{_id_col(other_src, other)}"))
                 continue
             first_seen[raw.card_id] = (deck.source, raw)
             model = None
-            if raw.compute is not None:
+            key = cache.card_key(raw) if cache else None
+            cached = cache.fields(key) if cache and key else None
+            if raw.compute is not None and cached is None:  # a cache hit checked clean with these limits
                 model, compute_diags = check_compute(deck.source, raw.compute, limits)
                 diags.extend(compute_diags)
-            checked.append(CheckedCard(raw, deck.source, model))
+                key = None if compute_diags else key
+            checked.append(CheckedCard(raw, deck.source, model, key, cached))
     return checked, diags
+
+
+def _id_col(src: SourceFile, raw: RawCard) -> int:
+    """The column of the card id on its '## id' line (authors may write '##   id')."""
+    return src.lines[raw.line - 1].find(raw.card_id, 2) + 1
 
 
 def check_compute(src: SourceFile, piece: Text, limits: Limits) -> tuple[ComputeModel | None, list[Diagnostic]]:
@@ -129,28 +146,55 @@ def check_compute(src: SourceFile, piece: Text, limits: Limits) -> tuple[Compute
     return model, []
 
 
-def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Card], list[Diagnostic]]:
-    """Every card's Markdown to the note's field values, placeholders filled with the defaults."""
-    md = markup.new_markdown()
+def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None,
+           cache: build_cache.BuildCache | None = None, jobs: int = 1) -> tuple[list[Card], list[Diagnostic]]:
+    """Every card's Markdown to the note's field values, placeholders filled with the defaults.
+
+    Cards the cache holds are not rendered again; the others are rendered over ``jobs`` processes
+    (builder/cache.py), and the clean ones go into the cache.
+    """
+    todo = [item for item in checked if item.cached is None]
+    report = (lambda done: progress("Rendering cards", len(checked) - len(todo) + done, len(checked))) if progress else None
+    rendered = iter(build_cache.parallel_map(_render_card, todo, jobs, report))
     cards, diags = [], []
-    for n, item in enumerate(checked, 1):
-        raw, src, model = item.raw, item.source, item.model
-        values = model.evaluate() if model else None
-        sides = []
-        for piece in (raw.front, raw.back):
-            rendered, problems = markup.render_markdown(md, piece.text, model, values)
-            diags.extend(at(src, piece, p.offset, p.message) for p in problems)
-            sides.append(rendered)
-        formula = markup.formula_field(raw.formula) if raw.formula else ""
-        source = markup.render_inline(md, raw.source.text) if raw.source else ""
-        compute = compute_field(raw.compute.text) if raw.compute else ""
-        cards.append(Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source))
-        if progress and (n % 250 == 0 or n == len(checked)):
-            progress("Rendering cards", n, len(checked))
+    for item in checked:
+        raw = item.raw
+        if item.cached is not None:
+            cards.append(Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached))
+            continue
+        card, card_diags = next(rendered)
+        cards.append(card)
+        diags.extend(card_diags)
+        if cache and item.cache_key and not card_diags:
+            cache.put(item.cache_key, card)
     return cards, diags
 
 
-def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped) -> list[Path]:
+_md: markup.markdown.Markdown | None = None  # one Markdown instance per process, reset per text
+
+
+def _render_card(item: CheckedCard) -> tuple[Card, list[Diagnostic]]:
+    global _md
+    if _md is None:
+        _md = markup.new_markdown()
+    md = _md
+    diags: list[Diagnostic] = []
+    raw, src, model = item.raw, item.source, item.model
+    values = model.evaluate() if model else None
+    compute_failed = raw.compute is not None and model is None  # its errors are reported already
+    sides = []
+    for piece in (raw.front, raw.back):
+        rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
+        diags.extend(at(src, piece, p.offset, p.message) for p in problems)
+        sides.append(rendered)
+    formula = markup.formula_field(raw.formula) if raw.formula else ""
+    source = markup.render_inline(md, raw.source.text) if raw.source else ""
+    compute = compute_field(raw.compute.text) if raw.compute else ""
+    return Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source), diags
+
+
+def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
+                  cache: build_cache.BuildCache | None = None) -> list[Path]:
     """Write everything into a staging folder, then swap it in for the output folder."""
     staged = package.staging_dir(settings.out_dir)
     try:
@@ -164,7 +208,11 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
                 continue
             name = package.slug(Path(deck.source.path).stem)
             apkg = staged / f"{name}.apkg"
-            package.write_apkg(apkg, deck_cards, stamped.note_mtimes, stamped.notetype_mtime, staged / ".work" / name)
+            key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
+            if not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
+                package.write_apkg(apkg, deck_cards, stamped.note_mtimes, stamped.notetype_mtime, staged / ".work" / name)
+                if cache:
+                    cache.store_apkg(key, apkg)
             tsv = staged / f"{name}.tsv"
             tsv.write_text(package.tsv_text(deck.deck, deck_cards), encoding="utf-8")
             outputs += [apkg, tsv]
@@ -183,26 +231,36 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
 # --- the two entry points ----------------------------------------------------------------------
 
 
-def validate(settings: Settings) -> BuildResult:
-    """Stages up to render, no writing: what ``build.py check`` runs. Raises BuildFailed on errors."""
+def validate(settings: Settings, now: int | None = None, cache: build_cache.BuildCache | None = None) -> BuildResult:
+    """Stages up to render, no writing: what ``build.py check`` runs. Raises BuildFailed on errors.
+
+    Also compares the cards with the state file (read only), so the update warnings (removed cards,
+    a note type schema change) come out of ``check`` and out of a build before it writes anything.
+    """
     decks, diags = load(settings)
-    checked, check_diags = check(decks, settings.limits)
+    cache = cache or settings.open_cache()  # read here; only a successful build writes it
+    checked, check_diags = check(decks, settings.limits, cache)
     diags += check_diags
-    cards, render_diags = render(checked, settings.progress)
+    cards, render_diags = render(checked, settings.progress, cache, settings.jobs)
     diags += render_diags
     if any(d.severity == "error" for d in diags):
         raise BuildFailed(diags)
-    return BuildResult(cards, decks, diags)
+    result = BuildResult(cards, decks, diags)
+    previous = state.State.load(settings.state_path)
+    result.stamped = state.stamp(previous, cards, now if now is not None else state.build_time())
+    result.diagnostics += _update_warnings(settings, result.stamped)
+    return result
 
 
 def build(settings: Settings, now: int | None = None) -> BuildResult:
     """The whole build; on any error nothing is written and BuildFailed carries every diagnostic."""
-    result = validate(settings)
-    previous = state.State.load(settings.state_path)
-    stamped = state.stamp(previous, result.cards, now if now is not None else state.build_time())
-    result.stamped = stamped
-    result.diagnostics += _update_warnings(settings, stamped)
-    result.outputs = write_outputs(settings, result.decks, result.cards, stamped)
+    cache = settings.open_cache()
+    result = validate(settings, now, cache)
+    stamped = result.stamped
+    assert stamped is not None
+    result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache)
+    if cache:
+        cache.save()
     new_state = stamped.state.dumps()
     if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
         tmp = settings.state_path.with_suffix(".tmp")
@@ -217,11 +275,17 @@ def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnos
     if stamped.removed:
         warnings.append(Diagnostic("warning", where, (
             f"{len(stamped.removed)} card(s) removed since the last build: {', '.join(stamped.removed)}. "
-            "Anki's import never deletes notes: learners keep them until they delete them; tell them which.")))
+            "Anki's import never deletes notes: learners who imported them keep them (with their reviews) "
+            "until they delete them by hand; tell them which cards to delete. The state file forgets these "
+            "ids with this build, so this warning is shown once (see README, 'Publishing changes').")))
     if stamped.schema_changed:
         warnings.append(Diagnostic("warning", where, (
-            "the Compute Card note type's fields or templates changed: importing this deck will force "
-            "a one-way full sync for every learner (see README, 'Publishing changes').")))
+            "the Compute Card note type's fields or templates changed (added, removed, renamed or "
+            "reordered): this forces a one-way full sync for every learner. Imported with Anki's default "
+            "options it updates nothing (a second note type 'Compute Card+' is added and every existing "
+            "note is reported as conflicting); imported with 'Merge note types' on, the notes are updated "
+            "and Anki then requires a full sync; learners should sync every device before importing "
+            "(see README, 'Publishing changes').")))
     return warnings
 
 

@@ -131,8 +131,10 @@ def parse_deck_file(src: SourceFile) -> tuple[DeckFile | None, list[Diagnostic]]
         return None, [src.diagnostic(1, 1, "the file is empty; a deck file starts with front matter (---, deck: Name, ---)")]
     if lines[0].strip() != "---":
         return None, [src.diagnostic(1, 1, "a deck file starts with front matter: a line '---', then 'deck: Name', then '---'")]
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---" or _HEADING.match(lines[i])), None)
+    if end is None or lines[end].strip() != "---":
+        # no '---' before the first '## card-id': the front matter was never closed (a later '---'
+        # is a card's question/answer separator, not the end of the front matter)
         return None, [src.diagnostic(1, 1, "front matter is not closed: add a line '---' after 'deck: ...'")]
     meta: dict[str, str] = {}
     for i in range(1, end):
@@ -179,19 +181,22 @@ def _split_cards(src: SourceFile, start: int, deck: str, deck_tags: tuple[str, .
             fence = None
         elif fence is None and _HEADING.match(lines[i]):
             headings.append(i)
+    end = len(lines)
     if fence is not None:
         kind = _FENCE.match(lines[fence[1]])
         what = f"```{kind.group(2)}" if kind and kind.group(2) else "code fence"
         diags.append(src.diagnostic(fence[1] + 1, 1, f"{what} block is never closed (add a line {fence[0]})"))
-        return [], diags
-    first = headings[0] if headings else len(lines)
+        # The cards before the one holding the open fence are whole: check them too, so their
+        # errors are reported with this one. The card holding the fence runs to the end: skip it.
+        end = headings.pop() if headings else fence[1]
+    first = headings[0] if headings else end
     for i in range(start, first):
         if lines[i].strip() and not lines[i].strip().startswith("<!--"):
             diags.append(src.diagnostic(i + 1, 1, "text before the first card; start each card with a line '## card-id'"))
             break
     cards = []
     for n, h in enumerate(headings):
-        stop = headings[n + 1] if n + 1 < len(headings) else len(lines)
+        stop = headings[n + 1] if n + 1 < len(headings) else end
         card, card_diags = _parse_card(src, h, stop, deck, deck_tags)
         diags.extend(card_diags)
         if card:

@@ -105,6 +105,7 @@ class Preset:
 class Variable:
     name: str
     expression: Expression
+    offset: int = 0  # where the expression starts in the block: evaluation errors point there
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class AnswerSpec:
     display: Unit = PLAIN
     digits: int | None = None
     tolerance: Tolerance = Tolerance()
+    offset: int = 0  # where the expression starts in the block
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,8 @@ class ComputeModel:
 
     def evaluate(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
         """Parameters, every variable and ``answer`` at ``values``; raises ComputeError."""
-        named = [(v.name, v.expression) for v in self.variables] + [("answer", self.answer.expression)]
+        named = [(v.name, v.expression, v.offset) for v in self.variables]
+        named.append(("answer", self.answer.expression, self.answer.offset))
         return evaluate_in_order(named, self.resolve(values), self.limits)
 
     def check(self, text: str, values: Mapping[str, Any] | None = None) -> Verdict:
@@ -262,6 +265,7 @@ class _BlockParser:
         self.variables: list[Variable] = []
         self.defined: dict[str, int] = {}
         self.answer: Expression | None = None
+        self.answer_offset = 0
         self.settings: dict[str, tuple[str, int, int]] = {}
 
     def parse(self) -> ComputeModel:
@@ -296,6 +300,7 @@ class _BlockParser:
             if self.answer is not None:
                 raise ComputeError("the block has a second 'answer' line; a card has one answer", at, len(stripped))
             self.answer = self.expression(m.group("expr"), at + m.start("expr"))
+            self.answer_offset = at + m.start("expr")
         elif word in SETTINGS:
             m = _SETTING.match(stripped)
             if not m or m.group("key") != word:
@@ -310,7 +315,8 @@ class _BlockParser:
             m = _VARIABLE.match(stripped)
             assert m
             name = self.define(m.group("name"), at)
-            self.variables.append(Variable(name, self.expression(m.group("expr"), at + m.start("expr"))))
+            offset = at + m.start("expr")
+            self.variables.append(Variable(name, self.expression(m.group("expr"), offset), offset))
         else:
             raise ComputeError(
                 "expected 'param ...', 'preset ...', 'name = expression', 'answer = expression' "
@@ -471,7 +477,7 @@ class _BlockParser:
             expect = Expect(text, at, length)
         return ComputeModel(
             self.source, tuple(self.parameters), tuple(self.presets), tuple(self.variables),
-            AnswerSpec(self.answer, unit, display, digits, tolerance), expect, self.limits,
+            AnswerSpec(self.answer, unit, display, digits, tolerance, self.answer_offset), expect, self.limits,
         )
 
     def tolerance(self, unit: Unit) -> Tolerance:

@@ -205,16 +205,20 @@ class Expression:
 
 
 def evaluate_in_order(
-    named: "Sequence[tuple[str, Expression]]", env: Mapping[str, float], limits: Limits = DEFAULT_LIMITS
+    named: "Sequence[tuple[str, Expression, int]]", env: Mapping[str, float], limits: Limits = DEFAULT_LIMITS
 ) -> dict[str, float]:
-    """``env`` plus each named expression's value, in order, each seeing those before it.
+    """``env`` plus each ``(name, expression, offset)``'s value, in order, each seeing those before it.
 
     One step budget (``limits.max_steps``) covers them all, so a block of many lines costs no more
-    than one expression may; raises ComputeError.
+    than one expression may. An error's offset is moved by the failing expression's ``offset`` (its
+    place in the enclosing block); raises ComputeError.
     """
     evaluator = _Evaluator(env, limits)
-    for name, expression in named:
-        evaluator.env[name] = evaluator.value(expression.root)
+    for name, expression, offset in named:
+        try:
+            evaluator.env[name] = evaluator.value(expression.root)
+        except ComputeError as e:
+            raise e.shifted(offset) from None
     return evaluator.env
 
 

@@ -64,11 +64,12 @@ CSS = """\
 .nightMode .cc-formula, .night_mode .cc-formula { border-left-color: #8aa8ff; background: rgba(138, 168, 255, 0.12); }
 """
 
-# What decides "same schema" for Anki: field and template names and ids, in order.
+# What forces a full sync when it changes: fields and templates (names, ids, order) and the sort field.
 SCHEMA = {
     "notetype_id": NOTETYPE_ID,
     "fields": [[name, field_id] for name, field_id, _ in FIELDS],
     "templates": [[TEMPLATE_NAME, TEMPLATE_ID]],
+    "sort_field": SORT_FIELD,
 }
 
 

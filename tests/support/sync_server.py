@@ -252,6 +252,7 @@ class Device:
                 )
             finally:
                 col.reopen(after_full_sync=True)
+        col.models._clear_cache()  # as the desktop does after a sync: note types may have changed
         self.history.append(kind)
         return kind
 
