@@ -52,7 +52,7 @@ CSS = """\
   background-color: #ffffff;
 }
 .card.nightMode, .nightMode .card, .night_mode .card { color: #e6e6e6; background-color: #1e1e1e; }
-.cc-card { max-width: 46em; margin: 0 auto; }
+.cc-card { max-width: 920px; margin: 0 auto; }
 .cc-card code, .cc-card pre { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 0.85em; }
 .cc-card pre { padding: 0.6em 0.8em; overflow-x: auto; border-radius: 6px; background: rgba(127, 127, 127, 0.12); }
 .cc-card table { border-collapse: collapse; }

@@ -1,0 +1,95 @@
+"""Anki's gui_hooks for Compute Cards: the panel on Compute Card notes, the static JS/CSS, the pycmd bridge.
+
+Hooks only (no monkey-patching). Config is read with ``getConfig`` each time a card is shown.
+The panel appears in the reviewer; in Browse > Preview and the card layout screen it is absent and
+the card reads as the build wrote it (placeholders at their default values).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aqt
+from aqt import gui_hooks
+from aqt.reviewer import Reviewer
+from aqt.webview import WebContent
+
+from ..core.diagnostics import ComputeError
+from ..core.notetype import COMPUTE_FIELD, NOTETYPE_ID, NOTETYPE_NAME
+from . import bridge
+from .panel import Settings, answer_panel, error_panel, initial_values, load_model, question_panel, rewrite_values, short_error
+
+WEB_CSS, WEB_JS = "panel.css", "panel.js"
+REVIEW_KINDS = ("reviewQuestion", "reviewAnswer")
+
+
+def is_compute_card(card: Any) -> bool:
+    """A card of the "Compute Card" note type (matched by its fixed id, or by name)."""
+    notetype = card.note_type()
+    return bool(notetype) and (notetype.get("id") == NOTETYPE_ID or notetype.get("name") == NOTETYPE_NAME)
+
+
+class ComputeCardsAddon:
+    """The add-on inside Anki: its package name, its logger and the card on screen."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self.log = aqt.mw.addonManager.get_logger(package)
+        self.session = bridge.Session()
+
+    def register(self) -> None:
+        aqt.mw.addonManager.setWebExports(self.package, r"web/.*\.(js|css)")
+        gui_hooks.webview_will_set_content.append(self.on_webview_will_set_content)
+        gui_hooks.card_will_show.append(self.on_card_will_show)
+        gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
+
+    def settings(self) -> Settings:
+        try:
+            return Settings.from_config(aqt.mw.addonManager.getConfig(self.package))
+        except Exception:  # noqa: BLE001
+            self.log.exception("Compute Cards: could not read the config; using the defaults")
+            return Settings()
+
+    # -- hooks --------------------------------------------------------------------------
+
+    def on_webview_will_set_content(self, web_content: WebContent, context: Any) -> None:
+        if isinstance(context, Reviewer):
+            base = f"/_addons/{self.package}/web/"
+            web_content.css.append(base + WEB_CSS)
+            web_content.js.append(base + WEB_JS)
+
+    def on_card_will_show(self, text: str, card: Any, kind: str) -> str:
+        if kind not in REVIEW_KINDS:
+            return text
+        try:
+            if not is_compute_card(card):
+                return text
+        except Exception:  # noqa: BLE001
+            self.log.exception("Compute Cards: could not read the card's note type")
+            return text
+        try:
+            return self._with_panel(text, card, kind)
+        except ComputeError as e:  # an empty, malformed or hostile compute block
+            self.log.warning("Compute Cards: card %s: %s", getattr(card, "id", "?"), short_error(e))
+            return text + error_panel(short_error(e))
+        except Exception as e:  # noqa: BLE001 - a bug here must never break a review
+            self.log.exception("Compute Cards: card %s: could not show the panel", getattr(card, "id", "?"))
+            return text + error_panel(short_error(e))
+
+    def _with_panel(self, text: str, card: Any, kind: str) -> str:
+        model = load_model(card.note()[COMPUTE_FIELD])
+        settings = self.settings()
+        if kind == "reviewQuestion":
+            shown = self.session.show_question(card.id, initial_values(model, settings))
+            return rewrite_values(text, model, shown.values) + question_panel(model, shown.token, shown.values, settings)
+        shown = self.session.for_card(card.id)
+        values = shown.values if shown else model.defaults()
+        typed = shown.typed if shown else ""
+        return rewrite_values(text, model, values) + answer_panel(model, values, typed, settings)
+
+    def on_js_message(self, handled: tuple[bool, Any], message: str, context: Any) -> tuple[bool, Any]:
+        if handled[0] or not bridge.is_ours(message):
+            return handled
+        if not isinstance(context, Reviewer) or context is not aqt.mw.reviewer:
+            return True, bridge.error("error", "the panel only works in the reviewer")
+        return True, bridge.route(message, aqt.mw.reviewer.card, self.session, self.settings(), self.log)

@@ -1,0 +1,277 @@
+/* Compute Cards: the question-side panel (parameter controls, presets, New numbers, Reset, the answer field).
+ *
+ * Every call to Python goes through one small bridge object:
+ *   bridge.evaluate(values, keys) -> Promise<{ok, texts: {key: text}, expected?} | {ok: false, state, message}>
+ *   bridge.check(values, text)    -> Promise<{ok, state, message} | {ok: false, state, message}>
+ *   bridge.random()               -> Promise<{ok, values} | {ok: false, state, message}>
+ *   bridge.showAnswer()           -> reveal the answer side
+ * In Anki desktop it is ComputeCards.ankiBridge(token) (pycmd "cc:" messages, checked in Python);
+ * inside a card template without the add-on another bridge can implement the same four calls.
+ *
+ * DOM hooks: #cc-panel, [data-cc-param="NAME"], #cc-answer, #cc-verdict[data-state],
+ * placeholders <span class="cc-value" data-cc-value="KEY">.
+ */
+(function () {
+  "use strict";
+  if (window.ComputeCards) return;
+
+  var PREFIX = "cc:";
+  var MAX_PRESET_BUTTONS = 6;
+
+  function ankiBridge(token) {
+    function call(op, payload) {
+      return new Promise(function (resolve) {
+        var message = PREFIX + JSON.stringify(Object.assign({ op: op, token: token }, payload));
+        try {
+          pycmd(message, function (reply) {
+            resolve(reply && typeof reply === "object" ? reply : { ok: false, state: "error", message: "no reply" });
+          });
+        } catch (e) {
+          resolve({ ok: false, state: "error", message: String(e) });
+        }
+      });
+    }
+    return {
+      evaluate: function (values, keys) { return call("evaluate", { values: values, keys: keys }); },
+      check: function (values, text) { return call("check", { values: values, text: text }); },
+      random: function () { return call("random", {}); },
+      showAnswer: function () { pycmd("ans"); },
+    };
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function readJSON(panel, name, fallback) {
+    try {
+      var value = JSON.parse(panel.getAttribute(name) || "null");
+      return value === null ? fallback : value;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function placeholderKeys(root) {
+    var seen = {};
+    var keys = [];
+    root.querySelectorAll(".cc-value[data-cc-value]").forEach(function (span) {
+      var key = span.getAttribute("data-cc-value");
+      if (!seen[key]) { seen[key] = true; keys.push(key); }
+    });
+    return keys;
+  }
+
+  function showError(panel, message) {
+    panel.setAttribute("data-state", "error");
+    var verdict = panel.querySelector("#cc-verdict");
+    if (!verdict) {
+      verdict = el("div", { id: "cc-verdict", class: "cc-verdict" });
+      panel.appendChild(verdict);
+    }
+    verdict.setAttribute("data-state", "error");
+    verdict.textContent = "Compute Cards: " + message;
+  }
+
+  /* Build the controls in `panel` and keep the page's placeholders and the verdict up to date. */
+  function mount(panel, bridge, root) {
+    if (!panel || panel.getAttribute("data-cc-mounted")) return;
+    panel.setAttribute("data-cc-mounted", "1");
+    root = root || document;
+    var model = readJSON(panel, "data-cc-model", null);
+    var options = readJSON(panel, "data-cc-options", {});
+    if (!model || !Array.isArray(model.parameters)) {
+      panel.textContent = "";
+      showError(panel, "the panel's data could not be read");
+      return;
+    }
+    var defaults = {};
+    model.parameters.forEach(function (p) { defaults[p.name] = p.default; });
+    var values = Object.assign({}, defaults, readJSON(panel, "data-cc-values", {}));
+    var keys = placeholderKeys(root);
+    var controls = {};
+    var evaluating = 0;
+    var checking = 0;
+
+    panel.textContent = "";
+    var params = el("div", { class: "cc-params" });
+    model.parameters.forEach(function (p) {
+      var control;
+      if (Array.isArray(p.choices)) {
+        control = el("select", { "data-cc-param": p.name, id: "cc-param-" + p.name },
+          p.choices.map(function (c) { return el("option", { value: String(c.value), text: c.label }); }));
+      } else {
+        control = el("input", {
+          type: "number", "data-cc-param": p.name, id: "cc-param-" + p.name, inputmode: "decimal",
+          min: String(p.min), max: String(p.max), step: p.step ? String(p.step) : "any",
+        });
+      }
+      controls[p.name] = control;
+      control.addEventListener(control.tagName === "SELECT" ? "change" : "input", function () {
+        var number = Number(control.value);
+        if (control.value === "" || !isFinite(number)) { note(p.name + " needs a number", control); return; }
+        values[p.name] = number;
+        update(control);
+      });
+      params.appendChild(el("label", { class: "cc-param", for: control.id }, [
+        el("span", { class: "cc-param-name", text: p.name }), control,
+      ]));
+    });
+    panel.appendChild(params);
+
+    var presets = Array.isArray(model.presets) ? model.presets : [];
+    if (presets.length) {
+      var row = el("div", { class: "cc-presets" }, [el("span", { class: "cc-label", text: "Presets" })]);
+      if (presets.length <= MAX_PRESET_BUTTONS) {
+        presets.forEach(function (preset, i) {
+          var button = el("button", { type: "button", class: "cc-preset", "data-cc-preset": String(i), text: preset.label });
+          button.addEventListener("click", function () { apply(preset.values); });
+          row.appendChild(button);
+        });
+      } else {
+        var select = el("select", { class: "cc-preset-select", "data-cc-preset": "list" },
+          [el("option", { value: "", text: "Choose a preset…" })].concat(presets.map(function (preset, i) {
+            return el("option", { value: String(i), text: preset.label });
+          })));
+        select.addEventListener("change", function () {
+          if (select.value !== "") apply(presets[Number(select.value)].values);
+        });
+        row.appendChild(select);
+      }
+      panel.appendChild(row);
+    }
+
+    var newNumbers = el("button", { type: "button", "data-cc-action": "new", text: "New numbers" });
+    var reset = el("button", { type: "button", "data-cc-action": "reset", text: "Reset" });
+    var noteLine = el("span", { class: "cc-note", id: "cc-note", role: "status" });
+    panel.appendChild(el("div", { class: "cc-actions" }, [newNumbers, reset, noteLine]));
+    newNumbers.addEventListener("click", function () {
+      bridge.random().then(function (reply) {
+        if (reply.ok) apply(reply.values);
+        else if (reply.state !== "stale") note(reply.message);
+      });
+    });
+    reset.addEventListener("click", function () { apply(defaults); });
+
+    var answer = el("input", {
+      id: "cc-answer", type: "text", autocomplete: "off", spellcheck: "false",
+      placeholder: model.show ? "e.g. 12.5 " + model.show : "a number", "aria-describedby": "cc-verdict",
+    });
+    var verdict = el("span", { id: "cc-verdict", class: "cc-verdict", "data-state": "incomplete", role: "status" });
+    panel.appendChild(el("div", { class: "cc-answer-row" }, [
+      el("label", { class: "cc-label", for: "cc-answer", text: "Your answer" }), answer, verdict,
+    ]));
+    var expected = el("div", { class: "cc-expected", id: "cc-expected" });
+    expected.hidden = true;
+    panel.appendChild(expected);
+    answer.addEventListener("input", check);
+
+    // Keys typed in the panel are text, never review shortcuts; Enter shows the answer, Escape leaves.
+    panel.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key === "Escape") {
+        event.preventDefault();
+        target.blur && target.blur();
+      } else if (event.key === "Enter" && target === answer) {
+        event.preventDefault();
+        check().then(function () { bridge.showAnswer(); });
+      } else if (event.key === "Enter" && target.tagName === "INPUT") {
+        event.preventDefault();
+      }
+      event.stopPropagation();
+    });
+    panel.addEventListener("keypress", function (event) { event.stopPropagation(); });
+
+    function note(message, control) {
+      noteLine.textContent = message || "";
+      Object.keys(controls).forEach(function (name) {
+        controls[name].toggleAttribute("aria-invalid", controls[name] === control && !!message);
+      });
+    }
+
+    function sync() {
+      Object.keys(controls).forEach(function (name) {
+        if (values[name] !== undefined) controls[name].value = String(values[name]);
+      });
+    }
+
+    function apply(newValues) {
+      Object.keys(newValues || {}).forEach(function (name) {
+        if (name in defaults && typeof newValues[name] === "number") values[name] = newValues[name];
+      });
+      sync();
+      update();
+    }
+
+    function update(control) {
+      var mine = ++evaluating;
+      return bridge.evaluate(Object.assign({}, values), keys).then(function (reply) {
+        if (mine !== evaluating) return;
+        if (!reply.ok) {
+          if (reply.state === "error") showError(panel, reply.message);
+          else if (reply.state !== "stale") note(reply.message, control);
+          return;
+        }
+        note("");
+        var texts = reply.texts || {};
+        root.querySelectorAll(".cc-value[data-cc-value]").forEach(function (span) {
+          var text = texts[span.getAttribute("data-cc-value")];
+          if (typeof text === "string") span.textContent = text;
+        });
+        expected.hidden = typeof reply.expected !== "string";
+        expected.textContent = expected.hidden ? "" : "Expected: " + reply.expected;
+        if (answer.value.trim()) return check();
+      });
+    }
+
+    function check() {
+      var mine = ++checking;
+      var text = answer.value;
+      if (!text.trim()) {
+        verdict.setAttribute("data-state", "incomplete");
+        verdict.setAttribute("data-cc-text", text);
+        verdict.textContent = "";
+      }
+      return bridge.check(Object.assign({}, values), text).then(function (reply) {
+        if (mine !== checking || !text.trim()) return;
+        if (!reply.ok) {
+          if (reply.state === "error") showError(panel, reply.message);
+          else if (reply.state !== "stale") note(reply.message);
+          return;
+        }
+        verdict.setAttribute("data-state", reply.state);
+        verdict.setAttribute("data-cc-text", text);
+        verdict.textContent = reply.message;
+        panel.setAttribute("data-verdict", reply.state);
+      });
+    }
+
+    sync();
+    panel.setAttribute("data-state", "ready");
+    update();
+  }
+
+  /* In Anki's reviewer: mount the question panel that card_will_show put on the card. */
+  function mountAnki() {
+    var panels = document.querySelectorAll('#qa #cc-panel[data-cc-side="question"]');
+    var panel = panels[panels.length - 1];
+    if (!panel || typeof pycmd !== "function") return;
+    try {
+      mount(panel, ankiBridge(panel.getAttribute("data-cc-token") || ""), document.getElementById("qa"));
+    } catch (e) {
+      showError(panel, "the panel could not start (" + String(e).slice(0, 80) + ")");
+    }
+  }
+
+  Object.defineProperty(window, "ComputeCards", {
+    value: Object.freeze({ mount: mount, mountAnki: mountAnki, ankiBridge: ankiBridge }),
+    writable: false,
+    configurable: false,
+  });
+})();
