@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,12 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         addon_dir=ROOT / "addon",
         manifest_path=ROOT / "manifest.json",
         progress=None if args.quiet else pipeline.terminal_progress(),
+        cache_dir=None if args.no_cache else Path(args.cache_dir),
+        jobs=args.jobs,
     )
     command = args.command or "build"
     if command == "import-tsv":
         from builder.tsv_import import import_tsv
 
         return import_tsv(Path(args.file), args.deck, Path(args.out) if args.out else None, settings.content_dir)
+    if not settings.content_dir.is_dir():
+        print(f"error: content folder {settings.content_dir} not found (--content DIR)", file=sys.stderr)
+        return 2
     try:
         if command == "build":
             result = pipeline.build(settings)
@@ -117,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", default="content", help="folder of deck files (default: content)")
     parser.add_argument("--out-dir", default="dist", help="output folder, replaced whole on success (default: dist)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no list of outputs")
+    parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "compute-cards"),
+                        help="where rendered cards and .apkg files are cached (default: .cache/compute-cards)")
+    parser.add_argument("--no-cache", action="store_true", help="render every card; read and write no cache")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="processes for rendering cards (default: the number of CPUs)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("build", help="build everything (the default)")
     sub.add_parser("check", help="validate the content; write nothing")

@@ -243,6 +243,7 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     diags += check_diags
     cards, render_diags = render(checked, settings.progress, cache, settings.jobs)
     diags += render_diags
+    diags.sort(key=lambda d: (d.position.path, d.position.line, d.position.col))  # file order, not stage order
     if any(d.severity == "error" for d in diags):
         raise BuildFailed(diags)
     result = BuildResult(cards, decks, diags)

@@ -199,11 +199,10 @@ class ComputeModel:
             return None
         if verdict.state == "unit":
             return f"expect: {verdict.message}"
-        return (
-            f"expect says {self.expect.text.strip()} but the answer at the defaults is "
-            f"{self.expected_text(values)} ({self.exact_text(values)}; tolerance "
-            f"{self.answer.tolerance.describe(self.answer.unit)})"
-        )
+        shown, exact = self.expected_text(values), self.exact_text(values)
+        both = shown if shown == exact else f"{shown} ({exact})"
+        tolerance = self.answer.tolerance.describe(self.answer.unit)
+        return f"expect says {self.expect.text.strip()} but the answer at the defaults is {both}; tolerance {tolerance}"
 
     def random_values(self, seed: int | None = None) -> dict[str, float]:
         """New numbers: a random value for every parameter (a preset's parameters included)."""

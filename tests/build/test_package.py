@@ -63,7 +63,7 @@ def test_rendered_card_reads_correctly_without_the_add_on(built, col):
     assert 'data-cc-value="answer:B">536,870,912 B</span>' in answer
     assert 'data-cc-value="answer">536.9 MB</span>' in answer
     assert 'data-cc-value="answer:MiB">512 MiB</span>' in answer
-    assert "\\[2 \\times \\text{num\\_layers}" in answer  # the Formula field as display math
+    assert "\\[2 \\times \\mathrm{num\\_layers}" in answer  # the Formula field as display math
     assert "sku_list.py" in answer  # the Source field
     assert "param seq_len" not in answer  # the Compute field is data, not shown
 

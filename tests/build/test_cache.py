@@ -1,0 +1,182 @@
+"""The build cache (builder/cache.py) changes how fast a build is, never what it produces.
+
+Each test builds a copy of content/ with ``pipeline.build`` and a controlled clock, with and without
+the cache, and compares what a learner gets: every note's field values and tags, its mtime, the
+.tsv bytes and the notes inside the .apkg.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+from builder import cache as build_cache
+from builder import pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+DECK = "ch19-kv-cache"
+T0 = 1_800_000_000
+
+
+def settings(content: Path, out: Path, cache_dir: Path | None, jobs: int = 1) -> pipeline.Settings:
+    return pipeline.Settings(content_dir=content, out_dir=out, addon_dir=REPO / "addon",
+                             manifest_path=REPO / "manifest.json", cache_dir=cache_dir, jobs=jobs)
+
+
+def copy_content(where: Path) -> Path:
+    shutil.copytree(REPO / "content", where)
+    return where
+
+
+def outcome(result: pipeline.BuildResult) -> dict:
+    assert result.stamped is not None
+    return {c.card_id: (c.fields(), c.tags, c.deck, result.stamped.note_mtimes[c.card_id]) for c in result.cards}
+
+
+def apkg_notes(path: Path, tmp: Path) -> dict:
+    col = Collection(str(tmp / f"learner-{path.parent.name}.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions()))
+        rows = col.db.all("select guid, flds, tags, mod from notes")
+        return {guid: (flds, tags.split(), mod) for guid, flds, tags, mod in rows}
+    finally:
+        col.close()
+
+
+def edit_card(content: Path, card_id: str, old: str, new: str) -> None:
+    path = content / f"{DECK}.md"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"## {card_id}\n")
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end == -1 else end
+    card = text[start:end]
+    assert old in card
+    path.write_text(text[:start] + card.replace(old, new, 1) + text[end:], encoding="utf-8")
+
+
+def hits_for(content: Path, cache_dir: Path) -> tuple[int, int]:
+    """(hits, misses) a check of ``content`` would see with the cache as it is on disk now."""
+    s = settings(content, content.parent / "unused", cache_dir)
+    cache = s.open_cache()
+    assert cache is not None
+    decks, _ = pipeline.load(s)
+    pipeline.check(decks, s.limits, cache)
+    return cache.hits, cache.misses
+
+
+def test_cached_rebuild_equals_an_uncached_build(tmp_path):
+    plain = copy_content(tmp_path / "plain")
+    cached = copy_content(tmp_path / "cached")
+    cache_dir = tmp_path / "cache"
+    reference = pipeline.build(settings(plain, tmp_path / "dist-plain", None), now=T0)
+    first = pipeline.build(settings(cached, tmp_path / "dist-1", cache_dir), now=T0)
+    assert hits_for(cached, cache_dir)[1] == 0  # every card is in the cache now
+    second = pipeline.build(settings(cached, tmp_path / "dist-2", cache_dir), now=T0 + 100)
+    assert outcome(first) == outcome(reference)
+    assert outcome(second) == outcome(reference)  # byte-identical fields, the same mtimes
+    assert [d.format() for d in second.diagnostics] == [d.format() for d in reference.diagnostics]
+    for dist in ("dist-1", "dist-2"):
+        assert (tmp_path / dist / f"{DECK}.tsv").read_bytes() == (tmp_path / "dist-plain" / f"{DECK}.tsv").read_bytes()
+    want = apkg_notes(tmp_path / "dist-plain" / f"{DECK}.apkg", tmp_path)
+    assert apkg_notes(tmp_path / "dist-2" / f"{DECK}.apkg", tmp_path) == want  # the reused .apkg
+
+
+def test_an_edited_card_misses_and_is_rendered_again(tmp_path):
+    plain = copy_content(tmp_path / "plain")
+    cached = copy_content(tmp_path / "cached")
+    cache_dir = tmp_path / "cache"
+    pipeline.build(settings(cached, tmp_path / "dist-1", cache_dir), now=T0)
+    pipeline.build(settings(plain, tmp_path / "dist-p1", None), now=T0)
+    for content in (plain, cached):
+        edit_card(content, "gqa", "reduce KV-cache size", "shrink the KV cache")
+    assert hits_for(cached, cache_dir)[1] == 1  # only the edited card
+    reference = pipeline.build(settings(plain, tmp_path / "dist-p2", None), now=T0 + 10)
+    rebuilt = pipeline.build(settings(cached, tmp_path / "dist-2", cache_dir), now=T0 + 10)
+    assert outcome(rebuilt) == outcome(reference)
+    assert "shrink the KV cache" in dict((c.card_id, c.front) for c in rebuilt.cards)["gqa"]
+    assert rebuilt.stamped is not None and rebuilt.stamped.changed == ("gqa",)
+    want = apkg_notes(tmp_path / "dist-p2" / f"{DECK}.apkg", tmp_path)
+    assert apkg_notes(tmp_path / "dist-2" / f"{DECK}.apkg", tmp_path) == want  # the deck was rewritten
+
+
+def test_a_new_tool_version_invalidates_every_entry(tmp_path, monkeypatch):
+    content = copy_content(tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
+    assert hits_for(content, cache_dir)[0] == len(first.cards)
+    monkeypatch.setattr(build_cache, "_tool_version", "another-version-of-the-build")
+    assert hits_for(content, cache_dir) == (0, len(first.cards))
+    second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
+    assert outcome(second) == outcome(first)
+
+
+def test_tool_version_follows_the_sources():
+    version = build_cache.tool_version()
+    assert version == build_cache.tool_version()
+    assert len(version) == 32
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"\x00\xff" * 100, b'{"version": 1, "salt": 3, "cards": []}', b"[]"])
+def test_a_corrupt_cache_is_ignored(tmp_path, garbage):
+    content = copy_content(tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
+    index = next(cache_dir.glob("*/cards.json"))
+    index.write_bytes(garbage)
+    second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
+    assert outcome(second) == outcome(first)
+    assert hits_for(content, cache_dir)[1] == 0  # and the build wrote a good cache again
+
+
+def test_wrong_entries_and_a_damaged_apkg_are_not_used(tmp_path):
+    import json
+
+    content = copy_content(tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
+    index = next(cache_dir.glob("*/cards.json"))
+    data = json.loads(index.read_text())
+    key = next(iter(data["cards"]))
+    data["cards"][key] = ["too", "few"]  # not five strings: a miss
+    index.write_text(json.dumps(data))
+    for apkg in cache_dir.glob("*/apkg/*.apkg"):
+        apkg.write_bytes(apkg.read_bytes()[:100])  # truncated: its SHA-256 no longer matches
+    second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
+    assert outcome(second) == outcome(first)
+    assert apkg_notes(tmp_path / "dist-2" / f"{DECK}.apkg", tmp_path) == apkg_notes(tmp_path / "dist-1" / f"{DECK}.apkg", tmp_path)
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path):
+    content = copy_content(tmp_path / "content")
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder would be")
+    result = pipeline.build(settings(content, tmp_path / "dist", blocker), now=T0)
+    assert result.cards
+
+
+def test_no_cache_reads_and_writes_nothing(tmp_path):
+    content = copy_content(tmp_path / "content")
+    s = settings(content, tmp_path / "dist", None)
+    assert s.open_cache() is None
+    pipeline.build(s, now=T0)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_parallel_render_equals_serial(tmp_path, monkeypatch):
+    """Rendering over two processes gives the same cards and diagnostics, in the same order."""
+    content = copy_content(tmp_path / "content")
+    (content / f"{DECK}.md").write_text(
+        (content / f"{DECK}.md").read_text(encoding="utf-8") + "\n## broken-card\n\nAn unclosed $ here.\n\n---\n\nAnswer {{nope}}.\n",
+        encoding="utf-8")
+    monkeypatch.setattr(build_cache, "PARALLEL_MIN_ITEMS", 2)
+    s = settings(content, tmp_path / "dist", None)
+    decks, _ = pipeline.load(s)
+    checked, _ = pipeline.check(decks, s.limits)
+    serial = pipeline.render(checked, jobs=1)
+    parallel = pipeline.render(checked, jobs=2)
+    assert parallel[0] == serial[0]
+    assert [d.format() for d in parallel[1]] == [d.format() for d in serial[1]]
+    assert serial[1]  # the broken card's problems are there
