@@ -18,9 +18,9 @@ from typing import Any, Callable
 from ..core.diagnostics import ComputeError
 from ..core.notetype import COMPUTE_FIELD
 from ..core.placeholders import format_keys
+from . import PREFIX
 from .panel import Settings, load_model, short_error, verdict
 
-PREFIX = "cc:"
 MAX_MESSAGE_CHARS = 16_384
 MAX_TEXT_CHARS = 200
 MAX_VALUES = 64

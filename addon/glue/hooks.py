@@ -7,7 +7,7 @@ the card reads as the build wrote it (placeholders at their default values).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aqt
 from aqt import gui_hooks
@@ -16,8 +16,14 @@ from aqt.webview import WebContent
 
 from ..core.diagnostics import ComputeError
 from ..core.notetype import COMPUTE_FIELD, NOTETYPE_ID, NOTETYPE_NAME
-from . import bridge
-from .panel import Settings, answer_panel, error_panel, initial_values, load_model, question_panel, rewrite_values, short_error
+from . import PREFIX
+
+if TYPE_CHECKING:
+    from . import bridge as bridge_module
+    from .panel import Settings
+
+# The compute language, units and panel code load on the first Compute Card, not at Anki's start:
+# registering the hooks is all the add-on does while Anki starts.
 
 WEB_CSS, WEB_JS = "panel.css", "panel.js"
 REVIEW_KINDS = ("reviewQuestion", "reviewAnswer")
@@ -35,7 +41,15 @@ class ComputeCardsAddon:
     def __init__(self, package: str) -> None:
         self.package = package
         self.log = aqt.mw.addonManager.get_logger(package)
-        self.session = bridge.Session()
+        self._session: "bridge_module.Session | None" = None
+
+    @property
+    def session(self) -> "bridge_module.Session":
+        if self._session is None:
+            from .bridge import Session
+
+            self._session = Session()
+        return self._session
 
     def register(self) -> None:
         aqt.mw.addonManager.setWebExports(self.package, r"web/.*\.(js|css)")
@@ -43,7 +57,9 @@ class ComputeCardsAddon:
         gui_hooks.card_will_show.append(self.on_card_will_show)
         gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
 
-    def settings(self) -> Settings:
+    def settings(self) -> "Settings":
+        from .panel import Settings
+
         try:
             return Settings.from_config(aqt.mw.addonManager.getConfig(self.package))
         except Exception:  # noqa: BLE001
@@ -67,6 +83,8 @@ class ComputeCardsAddon:
         except Exception:  # noqa: BLE001
             self.log.exception("Compute Cards: could not read the card's note type")
             return text
+        from .panel import error_panel, short_error
+
         try:
             return self._with_panel(text, card, kind)
         except ComputeError as e:  # an empty, malformed or hostile compute block
@@ -77,6 +95,8 @@ class ComputeCardsAddon:
             return text + error_panel(short_error(e))
 
     def _with_panel(self, text: str, card: Any, kind: str) -> str:
+        from .panel import answer_panel, initial_values, load_model, question_panel, rewrite_values
+
         model = load_model(card.note()[COMPUTE_FIELD])
         settings = self.settings()
         if kind == "reviewQuestion":
@@ -88,8 +108,10 @@ class ComputeCardsAddon:
         return rewrite_values(text, model, values) + answer_panel(model, values, typed, settings)
 
     def on_js_message(self, handled: tuple[bool, Any], message: str, context: Any) -> tuple[bool, Any]:
-        if handled[0] or not bridge.is_ours(message):
+        if handled[0] or not (isinstance(message, str) and message.startswith(PREFIX)):
             return handled
+        from . import bridge
+
         if not isinstance(context, Reviewer) or context is not aqt.mw.reviewer:
             return True, bridge.error("error", "the panel only works in the reviewer")
         return True, bridge.route(message, aqt.mw.reviewer.card, self.session, self.settings(), self.log)
