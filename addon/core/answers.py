@@ -24,6 +24,8 @@ class Tolerance:
     absolute: float | None = None
 
     def allows(self, value: float, expected: float) -> bool:
+        if not math.isfinite(expected):  # nothing is close to infinity (inf - inf <= 1% of inf would be)
+            return False
         if self.absolute is not None:
             return abs(value - expected) <= self.absolute
         return abs(value - expected) <= self.relative * abs(expected) + 1e-12 * (expected == 0)
@@ -108,7 +110,8 @@ def read_answer(text: str) -> Typed | str:
         return "That number is too large."
     rest = rest.rstrip(".").strip()
     if rest in _BARE_PREFIX:  # "536M", "1.07G": a number with a multiplier, no unit
-        return Typed(number * _BARE_PREFIX[rest], PLAIN, True)
+        number *= _BARE_PREFIX[rest]
+        return Typed(number, PLAIN, True) if math.isfinite(number) else "That number is too large."
     unit = parse_unit(rest)
     if unit is None:
         shown = rest if len(rest) <= 20 else rest[:20] + "…"
@@ -146,6 +149,9 @@ def _check(text: str, expected: float, unit: Unit, tolerance: Tolerance, display
         readings = [(typed.number, None), (typed.number * unit.factor, unit), (typed.number * display.factor, display)]
     else:
         readings = [(typed.number * typed.unit.factor, typed.unit)]
+    readings = [(value, read_as) for value, read_as in readings if math.isfinite(value)]
+    if not readings:  # "1e308 PB": finite as typed, not once converted
+        return Verdict("incomplete", "That number is too large.")
     note = f" Note: {typed.unit.note}." if typed.unit.note else ""
     for value, read_as in readings:
         if tolerance.allows(value, target):
@@ -160,6 +166,8 @@ def _hint(value: float, target: float) -> str:
     if value == 0 or target == 0 or (value < 0) != (target < 0):
         return ""
     ratio = abs(value / target)
+    if not (math.isfinite(ratio) and ratio > 0):  # e.g. a target of 5e-324, or NaN
+        return ""
     for n in (1, 2, 3, 4):
         for r in (1.024**n, 1 / 1.024**n):
             if abs(ratio / r - 1) < 0.005:

@@ -184,7 +184,8 @@ class ComputeModel:
     def exact_text(self, values: Mapping[str, float]) -> str:
         """The answer in its own unit, unrounded: ``536,870,912 B``."""
         a = self.answer
-        return format_quantity(values["answer"] * a.unit.factor, a.unit, None if a.unit.symbol else 6)
+        value = values["answer"]
+        return format_quantity(value * a.unit.factor, a.unit, None if value == int(value) else 10, trim=True)
 
     def expect_problem(self) -> str | None:
         """Why ``expect`` disagrees with the answer at the defaults (or cannot be read), or None."""
@@ -220,6 +221,8 @@ class ComputeModel:
             if size <= _WORKED_MAX_NODES and depth <= _WORKED_MAX_DEPTH:
                 inline[v.name] = v.expression.root
                 sizes[v.name] = (size, depth)
+        if _expanded(self.answer.expression.root, sizes)[0] > _WORKED_MAX_ANSWER_NODES:
+            inline = {}  # the answer uses big variables many times: show their values
         return _Renderer(values, inline, latex).render(self.answer.expression.root)
 
     def to_json(self) -> dict[str, Any]:
@@ -543,6 +546,7 @@ _CMP_LATEX = {"<": " < ", "<=": r" \le ", ">": " > ", ">=": r" \ge ", "==": " = 
 
 _WORKED_MAX_NODES = 120
 _WORKED_MAX_DEPTH = 40
+_WORKED_MAX_ANSWER_NODES = 400
 
 
 def _children(node: Node) -> tuple[Node, ...]:
@@ -580,7 +584,9 @@ class _Renderer:
 
     def number(self, value: float) -> str:
         text = format_number(value)
-        return text.replace(",", "{,}") if self.latex else text
+        if self.latex:
+            text = text.replace(",", "{,}")
+        return f"({text})" if value < 0 else text  # 2 − (−1), not 2 − -1
 
     def render(self, node: Node, parent: int = 0) -> str:
         text, own = self.node(node)

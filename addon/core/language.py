@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -243,7 +244,9 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
             )
     _check_bracket_depth(source, limits)
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1if x else 2", "0x1for 1": refused, not a warning on stderr
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
         lead = len(source) - len(source.lstrip())
         offset = lead + max(0, (e.offset or 1) - 1) if (e.lineno or 1) == 1 else len(source)
@@ -482,9 +485,9 @@ class _Evaluator:
             raise node.fail("a negative number to a fractional power is not a real number")
         if base not in (0.0, 1.0, -1.0):
             digits = exponent * math.log10(abs(base))
-            if abs(digits) > self.limits.max_power_digits:
+            if digits > self.limits.max_power_digits:  # a tiny result (digits very negative) is just 0
                 raise node.fail(
-                    f"power is too large: the result would have about {abs(digits):.3g} digits "
+                    f"power is too large: the result would have about {digits:.3g} digits "
                     f"(limit {self.limits.max_power_digits})"
                 )
         try:

@@ -137,11 +137,12 @@ def parse_unit(text: str) -> Unit | None:
 # Formatting numbers the way a card shows them
 
 
-def format_number(value: float, digits: int | None = None) -> str:
+def format_number(value: float, digits: int | None = None, trim: bool | None = None) -> str:
     """``4,096`` for whole numbers; otherwise ``digits`` significant figures (default 4), with separators."""
     if not math.isfinite(value):
         return str(value)
-    trim = digits is None  # default: 4 significant figures without trailing zeros (0.8, not 0.8000)
+    if trim is None:
+        trim = digits is None  # default: 4 significant figures without trailing zeros (0.8, not 0.8000)
     if digits is None:
         if value == int(value) and abs(value) < 1e15:
             return f"{int(value):,}"
@@ -160,9 +161,9 @@ def format_number(value: float, digits: int | None = None) -> str:
     return text
 
 
-def format_quantity(value: float, unit: Unit, digits: int | None = None) -> str:
+def format_quantity(value: float, unit: Unit, digits: int | None = None, trim: bool | None = None) -> str:
     """``value`` (in base units) written in ``unit``: ``536.9 MB``, ``2.396×``, ``75%``, ``4,096``."""
-    number = format_number(value / unit.factor, digits)
+    number = format_number(value / unit.factor, digits, trim)
     if not unit.symbol:
         return number
     if unit.symbol in ("%", "×"):

@@ -1,0 +1,136 @@
+"""Placeholders: {{name}}, {{name:unit}}, {{name:unit:digits}}, {{name:label}} — parsed, checked, formatted, marked."""
+
+from __future__ import annotations
+
+import pytest
+
+from addon.core.compute import parse_compute
+from addon.core.language import ComputeError
+from addon.core.placeholders import (
+    PLACEHOLDER, SPAN_ATTRIBUTE, SPAN_CLASS, Placeholder, format_keys, format_placeholder, parse_placeholder,
+    placeholder_problem, span,
+)
+
+MODEL = parse_compute(
+    "param seq_len = 4096 in 128..1_048_576 step 128\n"
+    'param bytes_per_element = 2 one of 0.5 "FP4", 1 "INT8", 2 "BF16"\n'
+    "param alpha = 0.8 in 0.05..0.99\n"
+    "per_token = 2 * 32 * 8 * 128 * bytes_per_element\n"
+    "answer = per_token * seq_len\nunit: B\nshow: MB\ndigits: 4\n"
+)
+VALUES = MODEL.evaluate()
+
+
+@pytest.mark.parametrize(
+    "inner, placeholder, key",
+    [
+        ("seq_len", Placeholder("seq_len"), "seq_len"),
+        (" seq_len ", Placeholder("seq_len"), "seq_len"),
+        ("answer:GB", Placeholder("answer", "GB"), "answer:GB"),
+        ("answer:GB:3", Placeholder("answer", "GB", 3), "answer:GB:3"),
+        ("answer : GiB : 2", Placeholder("answer", "GiB", 2), "answer:GiB:2"),
+        ("answer::3", Placeholder("answer", "", 3), "answer::3"),
+        ("bytes_per_element:label", Placeholder("bytes_per_element", "label"), "bytes_per_element:label"),
+        ("per_token:KiB", Placeholder("per_token", "KiB"), "per_token:KiB"),
+    ],
+)
+def test_parse_placeholder(inner: str, placeholder: Placeholder, key: str) -> None:
+    parsed = parse_placeholder(inner)
+    assert parsed == placeholder
+    assert parsed.key == key
+    assert parse_placeholder(parsed.key) == parsed  # the key reads back as the same placeholder
+
+
+@pytest.mark.parametrize(
+    "inner, phrase, offset",
+    [
+        ("", "a placeholder is {{name}}", 0),
+        ("1abc", "a placeholder is {{name}}", 0),
+        ("a b", "a placeholder is {{name}}", 0),
+        ("answer:furlongs", "unknown unit 'furlongs' in placeholder", 7),
+        ("answer:GB:0", "digits must be from 1 to 15", 10),
+        ("answer:GB:16", "digits must be from 1 to 15", 10),
+        ("answer:GB:3:4", "a placeholder is {{name}}", 0),
+        ("__class__", "a placeholder is {{name}}", 0),
+    ],
+)
+def test_bad_placeholders(inner: str, phrase: str, offset: int) -> None:
+    with pytest.raises(ComputeError) as info:
+        parse_placeholder(inner)
+    assert phrase in info.value.message
+    assert info.value.offset == offset
+
+
+def test_placeholder_pattern_finds_them_in_text() -> None:
+    text = "At {{seq_len}} tokens the cache is {{answer:GB:3}}; {not} {{ {x} }} {{\n}}"
+    assert [m.group("inner") for m in PLACEHOLDER.finditer(text)] == ["seq_len", "answer:GB:3"]
+
+
+@pytest.mark.parametrize(
+    "inner, text",
+    [
+        ("seq_len", "4,096"),
+        ("answer", "536.9 MB"),  # the answer's show unit and digits
+        ("answer:GB", "0.5369 GB"),
+        ("answer:GB:3", "0.537 GB"),
+        ("answer:GiB", "0.5000 GiB"),  # the block's digits: 4
+        ("answer:B", "536,870,912 B"),
+        ("answer::2", "537 MB"),  # whole digits are never rounded away
+        ("bytes_per_element", "2"),
+        ("bytes_per_element:label", "BF16"),
+        ("alpha", "0.8"),
+        ("alpha:%", "80%"),
+        ("alpha::2", "0.80"),
+        ("per_token:KiB", "128 KiB"),
+    ],
+)
+def test_format_placeholder_at_the_defaults(inner: str, text: str) -> None:
+    placeholder = parse_placeholder(inner)
+    assert placeholder_problem(placeholder, MODEL) is None
+    assert format_placeholder(placeholder, MODEL, VALUES) == text
+
+
+def test_format_placeholder_follows_the_values() -> None:
+    values = MODEL.evaluate({"seq_len": 8192, "bytes_per_element": 0.5})
+    assert format_placeholder(parse_placeholder("answer:GB:3"), MODEL, values) == "0.268 GB"
+    assert format_placeholder(parse_placeholder("bytes_per_element:label"), MODEL, values) == "FP4"
+
+
+@pytest.mark.parametrize(
+    "inner, phrase",
+    [
+        ("batch", "unknown name 'batch' in placeholder (this card has: alpha, answer, bytes_per_element, per_token, seq_len)"),
+        ("seq_len:label", "needs a parameter with choices"),
+        ("per_token:label", "needs a parameter with choices"),
+        ("answer:ms", "ms is not the same kind of quantity as the answer's unit B"),
+    ],
+)
+def test_placeholder_problems(inner: str, phrase: str) -> None:
+    assert phrase in (placeholder_problem(parse_placeholder(inner), MODEL) or "")
+
+
+def test_placeholder_without_a_compute_block() -> None:
+    assert "needs a compute block" in (placeholder_problem(Placeholder("seq_len"), None) or "")
+
+
+def test_span_marks_the_value_and_escapes() -> None:
+    assert span(Placeholder("answer", "GB", 3), "0.537 GB") == (
+        f'<span class="{SPAN_CLASS}" {SPAN_ATTRIBUTE}="answer:GB:3">0.537 GB</span>'
+    )
+    marked = span(Placeholder("x"), '<script>"&')
+    assert "<script>" not in marked and "&lt;script&gt;&quot;&amp;" in marked
+
+
+def test_format_keys_answers_what_it_can_and_drops_the_rest() -> None:
+    keys = ["seq_len", "answer:GB:3", "batch", "answer:furlongs", "x" * 81, 42, "bytes_per_element:label", "answer:ms"]
+    assert format_keys(keys, MODEL, VALUES) == {  # type: ignore[arg-type]
+        "seq_len": "4,096",
+        "answer:GB:3": "0.537 GB",
+        "bytes_per_element:label": "BF16",
+    }
+
+
+def test_format_keys_caps_how_many_it_reads() -> None:
+    keys = [f"seq_len:{u}" for u in ("B", "kB", "MB")] * 1000
+    assert len(format_keys(keys, MODEL, VALUES)) == 3
+    assert format_keys(["seq_len"] * 10_000 + ["alpha"], MODEL, VALUES) == {"seq_len": "4,096"}  # only the first 200 keys
