@@ -74,7 +74,7 @@ def parse_message(message: str) -> dict[str, Any]:
         data = json.loads(message[len(PREFIX):], parse_constant=_reject_constant)
     except (ValueError, RecursionError) as e:
         raise BadMessage("not JSON") from e
-    if not isinstance(data, dict) or not set(data) <= {"op", "token", "values", "text", "keys"}:
+    if not isinstance(data, dict) or not set(data) <= {"op", "token", "values", "text", "keys", "focused"}:
         raise BadMessage("unexpected shape")
     op, token = data.get("op"), data.get("token")
     if op not in HANDLERS:
@@ -103,6 +103,10 @@ def parse_message(message: str) -> dict[str, Any]:
     if not isinstance(keys, list) or len(keys) > MAX_KEYS or not all(isinstance(k, str) and len(k) <= MAX_KEY_CHARS for k in keys):
         raise BadMessage("bad keys")
     request["keys"] = keys
+    focused = data.get("focused", False)
+    if not isinstance(focused, bool):
+        raise BadMessage("bad focused")
+    request["focused"] = focused
     return request
 
 
@@ -129,7 +133,11 @@ def _random(model, request, shown: Shown, settings: Settings) -> dict[str, Any]:
     return {"ok": True, "values": model.random_values()}
 
 
-HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {"evaluate": _evaluate, "check": _check, "random": _random}
+def _focus(model, request, shown: Shown, settings: Settings) -> dict[str, Any]:
+    return {"ok": True, "focused": request["focused"]}  # the hooks hold Anki's shortcuts back meanwhile
+
+
+HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {"evaluate": _evaluate, "check": _check, "random": _random, "focus": _focus}
 
 
 def error(state: str, message: str) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class ComputeCardsAddon:
         gui_hooks.webview_will_set_content.append(self.on_webview_will_set_content)
         gui_hooks.card_will_show.append(self.on_card_will_show)
         gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
+        gui_hooks.state_did_change.append(self.on_state_did_change)
 
     def settings(self) -> "Settings":
         from .panel import Settings
@@ -77,6 +78,7 @@ class ComputeCardsAddon:
     def on_card_will_show(self, text: str, card: Any, kind: str) -> str:
         if kind not in REVIEW_KINDS:
             return text
+        self.hold_shortcuts(False)  # a new side: the panel's controls no longer have the focus
         try:
             if not is_compute_card(card):
                 return text
@@ -114,4 +116,19 @@ class ComputeCardsAddon:
 
         if not isinstance(context, Reviewer) or context is not aqt.mw.reviewer:
             return True, bridge.error("error", "the panel only works in the reviewer")
-        return True, bridge.route(message, aqt.mw.reviewer.card, self.session, self.settings(), self.log)
+        reply = bridge.route(message, aqt.mw.reviewer.card, self.session, self.settings(), self.log)
+        if reply.get("ok") and "focused" in reply:
+            self.hold_shortcuts(reply["focused"])
+        return True, reply
+
+    def on_state_did_change(self, new_state: str, old_state: str) -> None:
+        self.hold_shortcuts(False)
+
+    def hold_shortcuts(self, hold: bool) -> None:
+        """Hold the reviewer's key shortcuts (space, 1-4, ...) back while a panel control has the focus.
+
+        A focused text field keeps keys from Anki by itself; a select or a button does not. Anki
+        makes these shortcuts anew on every state change, so holding them back never outlasts a review.
+        """
+        for shortcut in getattr(aqt.mw, "stateShortcuts", None) or []:
+            shortcut.setEnabled(not hold)

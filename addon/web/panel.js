@@ -5,6 +5,8 @@
  *   bridge.check(values, text)    -> Promise<{ok, state, message} | {ok: false, state, message}>
  *   bridge.random()               -> Promise<{ok, values} | {ok: false, state, message}>
  *   bridge.showAnswer()           -> reveal the answer side
+ *   bridge.focus(inside)          -> the panel got (true) or lost (false) the keyboard focus: the host
+ *                                    keeps its own shortcuts (Anki: space, 1-4) away from the panel meanwhile
  * In Anki desktop it is ComputeCards.ankiBridge(token) (pycmd "cc:" messages, checked in Python);
  * inside a card template without the add-on another bridge can implement the same four calls.
  *
@@ -36,6 +38,7 @@
       check: function (values, text) { return call("check", { values: values, text: text }); },
       random: function () { return call("random", {}); },
       showAnswer: function () { pycmd("ans"); },
+      focus: function (inside) { return call("focus", { focused: !!inside }); },
     };
   }
 
@@ -187,6 +190,12 @@
       event.stopPropagation();
     });
     panel.addEventListener("keypress", function (event) { event.stopPropagation(); });
+    // A select or button with the focus does not take keys from Anki's shortcuts the way a text
+    // field does: tell the host, which holds its shortcuts back while a control has the focus.
+    panel.addEventListener("focusin", function () { bridge.focus(true); });
+    panel.addEventListener("focusout", function (event) {
+      if (!event.relatedTarget || !panel.contains(event.relatedTarget)) bridge.focus(false);
+    });
 
     function note(message, control) {
       noteLine.textContent = message || "";

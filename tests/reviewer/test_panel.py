@@ -186,3 +186,19 @@ def test_preview_and_card_layout_get_no_panel(reviewer):
     for kind in ("previewQuestion", "previewAnswer", "clayoutQuestion", "clayoutAnswer"):
         text = card.question() if kind.endswith("Question") else card.answer()
         assert gui_hooks.card_will_show(text, card, kind) == text
+
+
+@pytest.mark.parametrize("selector", ['[data-cc-param="head_dim"]', '[data-cc-action="reset"]', '[data-cc-action="new"]'])
+def test_keys_on_a_focused_choice_or_button_do_not_answer_the_card(reviewer, selector):
+    """A select or button of the panel has the focus: digits and space are not review shortcuts."""
+    from tests.support.anki_desktop import focus_element
+
+    card = reviewer.card_id(KV)
+    reviewer.review(card)
+    reviewer.wait_panel()
+    focus_element(reviewer.mw, reviewer.qtbot, selector)
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Space, Qt.Key.Key_3, Qt.Key.Key_4):
+        press_key(reviewer.mw, reviewer.qtbot, key)
+    reviewer.qtbot.wait(300)
+    assert reviewer.state() == "question"
+    assert reviewer.mw.reviewer.card.id == card and reviewer.reps(card) == 0
