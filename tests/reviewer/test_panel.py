@@ -202,3 +202,37 @@ def test_keys_on_a_focused_choice_or_button_do_not_answer_the_card(reviewer, sel
     reviewer.qtbot.wait(300)
     assert reviewer.state() == "question"
     assert reviewer.mw.reviewer.card.id == card and reviewer.reps(card) == 0
+
+
+def test_a_real_preview_window_shows_the_card_as_built_without_the_panel(reviewer):
+    """Browse > Preview: a real previewer window (not just the hook) shows default values and no panel."""
+    import time
+
+    from aqt.browser.previewer import Previewer
+
+    card = reviewer.col.get_card(reviewer.card_id(KV))
+
+    class OneCardPreviewer(Previewer):
+        def card(self):
+            return card
+
+        def card_changed(self):
+            return False
+
+    previewer = OneCardPreviewer(parent=None, mw=reviewer.mw, on_close=lambda: None)
+    previewer.open()
+    try:
+        probe = "(() => { const v = document.querySelector('[data-cc-value=\"seq_len\"]'); " \
+                "return v ? [v.textContent, !!document.getElementById('cc-panel')] : null; })()"
+        result, deadline = None, time.monotonic() + 10
+        while result is None and time.monotonic() < deadline:
+            box = {}
+            previewer._web.evalWithCallback(probe, lambda value: box.setdefault("value", value))
+            while "value" not in box and time.monotonic() < deadline:
+                reviewer.qtbot.wait(50)
+            result = box.get("value")
+            if result is None:
+                reviewer.qtbot.wait(200)
+        assert result == ["4,096", False]
+    finally:
+        previewer.close()
