@@ -110,7 +110,7 @@ def test_tsv_imports_as_basic_without_settings(built, col):
     response = col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata))
     assert len(response.log.new) == 14
     basic = col.models.by_name("Basic")
-    fronts = [col.get_note(nid)["Front"] for nid in col.find_notes(f"note:Basic")]
+    fronts = [col.get_note(nid)["Front"] for nid in col.find_notes("note:Basic")]
     assert any("State the KV-cache memory formula" in f for f in fronts)
     assert basic is not None
 

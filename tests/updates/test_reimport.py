@@ -6,7 +6,6 @@ tmp_path and edited there). Imports use the options Anki's import screen starts 
 
 from __future__ import annotations
 
-import pytest
 from anki.collection import Collection
 
 from addon.core import notetype as spec
@@ -46,20 +45,6 @@ How many bytes of KV cache does one token take in Llama 3.1 8B at BF16?
 
 128 KiB: 2 × 32 layers × 8 KV heads × 128 dims × 2 bytes.
 """
-
-
-@pytest.fixture
-def author(tmp_path) -> Author:
-    return Author.copy(tmp_path / "author")
-
-
-@pytest.fixture
-def learner(tmp_path):
-    folder = tmp_path / "learner"
-    folder.mkdir()
-    col = Collection(str(folder / "collection.anki2"))
-    yield col
-    col.close()
 
 
 def _guids(col: Collection, log_notes) -> set[str]:

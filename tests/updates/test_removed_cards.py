@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from anki.collection import Collection
 
 from builder import pipeline
 from addon.core.card import guid_for
@@ -12,15 +10,6 @@ from tests.updates.learner import EASY, Progress, counts, first_card, import_apk
 
 T0 = 1_800_000_000
 REMOVED = ["eagle", "ood-acceptance"]
-
-
-@pytest.fixture
-def learner(tmp_path):
-    folder = tmp_path / "learner"
-    folder.mkdir()
-    col = Collection(str(folder / "collection.anki2"))
-    yield col
-    col.close()
 
 
 def test_build_names_removed_cards_and_import_keeps_them(tmp_path, learner):
