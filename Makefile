@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: build check test bench clean
+.PHONY: build check test bench fuzz clean
 
 build: $(VENV)/.build-deps
 	$(PY) build.py
@@ -21,6 +21,10 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
 	$(PY) bench/run.py
+
+# 100,000 generated expressions, blocks and answers through the core (figures: bench/results/fuzz_language.md)
+fuzz: $(VENV)/.test-deps
+	$(PY) bench/fuzz_language.py --examples 100000
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
