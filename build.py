@@ -22,12 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from addon.core.diagnostics import ComputeError  # noqa: E402
-from builder import pipeline  # noqa: E402
+# The build (builder.pipeline: markdown, and anki when writing) is imported only when there is work to
+# do: a rebuild with nothing changed stops at the up-to-date check, which needs the standard library.
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    command = args.command or "build"
+    if command == "build" and not args.no_cache and Path(args.content).is_dir():
+        if _up_to_date(args):
+            return 0
+    from builder import pipeline
+
     settings = pipeline.Settings(
         content_dir=Path(args.content),
         out_dir=Path(args.out_dir),
@@ -37,7 +43,6 @@ def main(argv: list[str] | None = None) -> int:
         cache_dir=None if args.no_cache else Path(args.cache_dir),
         jobs=args.jobs,
     )
-    command = args.command or "build"
     if command == "import-tsv":
         from builder.tsv_import import import_tsv
 
@@ -74,8 +79,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _answer(result: pipeline.BuildResult, args: argparse.Namespace) -> int:
+def _up_to_date(args: argparse.Namespace) -> bool:
+    """True (and says so) when dist/ holds what the last build wrote and no input changed."""
+    from addon.core.language import DEFAULT_LIMITS
+    from builder import uptodate
+
+    content = Path(args.content)
+    found = uptodate.check_up_to_date(Path(args.cache_dir), content, ROOT / "addon", ROOT / "manifest.json",
+                                      Path(args.out_dir), repr(DEFAULT_LIMITS), content / uptodate.STATE_FILE)
+    if found is None:
+        return False
+    print(f"{args.out_dir}/ is up to date: {found.get('cards', 0)} cards in {found.get('decks', 0)} deck(s), "
+          "nothing changed since the last build", file=sys.stderr)
+    return True
+
+
+def _answer(result, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     from addon.core.compute import parse_compute
+    from addon.core.diagnostics import ComputeError
     from addon.core.notetype import compute_source
 
     card = next((c for c in result.cards if c.card_id == args.card), None)

@@ -20,45 +20,32 @@ written is skipped silently. ``build.py --no-cache`` (``Settings.cache_dir = Non
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from addon.core.card import Card
 
+from . import uptodate
 from .source import RawCard
 
 CACHE_VERSION = 1
 ROOT = Path(__file__).resolve().parent.parent
-_TOOL_SOURCES = (ROOT / "addon" / "core", ROOT / "builder")
-_tool_version: str | None = None
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+_tool_version: str | None = None  # None: the digest of the sources (tests set another version here)
+
+
 def tool_version() -> str:
     """A digest of the code that turns a card into field values and an .apkg (computed once)."""
-    global _tool_version
-    if _tool_version is None:
-        import markdown
-
-        h = hashlib.sha256(f"cache {CACHE_VERSION}; python {sys.version_info[:2]}; markdown {markdown.__version__}".encode())
-        try:
-            from importlib.metadata import version
-
-            h.update(f"; anki {version('anki')}".encode())
-        except Exception:  # noqa: BLE001 - not installed: check/render still work
-            h.update(b"; anki ?")
-        for folder in _TOOL_SOURCES:
-            for path in sorted(folder.rglob("*.py")):
-                h.update(b"\0" + path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        _tool_version = h.hexdigest()[:32]
-    return _tool_version
+    return _tool_version or uptodate.tool_version(CACHE_VERSION)
 
 
 class BuildCache:
@@ -72,14 +59,14 @@ class BuildCache:
         self.used_cards: dict[str, list[str]] = {}
         self.used_apkgs: dict[str, str] = {}
         self.hits = self.misses = 0
+        self.card_keys: dict[str, str] = {}  # card id -> the key its field values are stored under (this build)
 
     @classmethod
     def open(cls, cache_dir: Path | None, content_dir: Path, limits: object) -> "BuildCache | None":
         """The cache for ``content_dir`` (empty when absent or unreadable); None when caching is off."""
         if cache_dir is None:
             return None
-        where = hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:16]
-        cache = cls(cache_dir / where, f"{tool_version()}|{limits!r}")
+        cache = cls(uptodate.cache_folder(cache_dir, content_dir), f"{tool_version()}|{limits!r}")
         cache._load()
         return cache
 
@@ -119,10 +106,20 @@ class BuildCache:
 
     def put(self, key: str, card: Card) -> None:
         self.used_cards[key] = list(card.fields())
+        self.card_keys[card.card_id] = key
 
     # --- .apkg files -------------------------------------------------------------------------
 
     def apkg_key(self, deck_cards: Sequence[Card], note_mtimes: dict[str, int], notetype_mtime: int) -> str:
+        """A digest of every note of a deck. A card's field values are stood for by their own key
+        (which is a digest of what they are made from, see ``card_key``) when this build has it, so
+        the megabytes of HTML are not hashed again; the GUID by the card id it derives from."""
+        keys = self.card_keys
+        if all(card.card_id in keys for card in deck_cards):
+            parts = [f"apkg-keyed|{notetype_mtime}"]
+            for card in deck_cards:
+                parts += [card.card_id, card.deck, " ".join(card.tags), str(note_mtimes[card.card_id]), keys[card.card_id]]
+            return _digest(self.salt, parts)
         parts = [f"apkg|{notetype_mtime}"]
         for card in deck_cards:
             parts += [card.guid, card.deck, " ".join(card.tags), str(note_mtimes[card.card_id]), *card.fields()]
@@ -161,9 +158,9 @@ class BuildCache:
         """Write what this build used (stale entries are dropped); never raises for I/O problems."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            data = {"version": CACHE_VERSION, "salt": self.salt, "cards": self.used_cards, "apkgs": self.used_apkgs}
             tmp = self.folder / f".cards.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            with tmp.open("w", encoding="utf-8") as f:
+                _write_index(f, self.salt, self.used_cards, self.used_apkgs)
             tmp.replace(self.index_path)
             apkg_dir = self.folder / "apkg"
             if apkg_dir.is_dir():
@@ -172,6 +169,16 @@ class BuildCache:
                         path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _write_index(f: Any, salt: str, cards: dict[str, list[str]], apkgs: dict[str, str]) -> None:
+    """The cache index as one JSON object, written a thousand cards at a time (not one huge string)."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    f.write(f'{{"version":{CACHE_VERSION},"salt":{dumps(salt)},"apkgs":{dumps(apkgs)},"cards":{{')
+    items = list(cards.items())
+    for start in range(0, len(items), 1000):
+        f.write(("," if start else "") + ",".join(f"{dumps(k)}:{dumps(v)}" for k, v in items[start : start + 1000]))
+    f.write("}}")
 
 
 def _digest(salt: str, parts: list[str]) -> str:
@@ -201,7 +208,7 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
-                 progress: Callable[[int], None] | None = None) -> list[R]:
+                 progress: Callable[[int], None] | None = None, min_items: int = PARALLEL_MIN_ITEMS) -> list[R]:
     """``[fn(x) for x in items]``, in order, over ``jobs`` forked worker processes.
 
     The workers inherit ``fn`` and ``items`` from this process (fork), so nothing but the results
@@ -209,7 +216,7 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
     """
     global _job
     jobs = min(jobs, os.cpu_count() or 1)
-    if jobs < 2 or len(items) < PARALLEL_MIN_ITEMS:
+    if jobs < 2 or len(items) < max(2, min_items):
         return _serial(fn, items, progress)
     import multiprocessing
 
@@ -217,7 +224,7 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
         context = multiprocessing.get_context("fork")
     except ValueError:
         return _serial(fn, items, progress)
-    size = max(50, -(-len(items) // (jobs * 8)))  # several chunks per worker: balanced, steady progress
+    size = max(1 if min_items < 50 else 50, -(-len(items) // (jobs * 8)))  # several chunks per worker: balanced
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _job = (fn, items)
     try:

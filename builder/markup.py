@@ -5,16 +5,20 @@ Before Python-Markdown runs, one scan (which knows where every character came fr
 ``\\$`` -> ``$``, and ``{{placeholder}}`` -> a marked span holding its value at the defaults.
 Code spans and fenced code are left exactly as written. Each cut-out piece is replaced by a token
 Markdown does not touch, and put back into the HTML afterwards.
+
+The scan jumps from one special character to the next with one regex. Most card text is then plain
+paragraphs, perhaps with `code`, **strong**, *emphasis* or a simple bullet list: ``fast_html`` writes
+Python-Markdown's output for those directly (byte for byte, tests/build/test_fast_paths.py), and
+everything else goes to Python-Markdown, which is imported only when it is needed.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Callable
-
-import markdown
+from typing import TYPE_CHECKING, Callable
 
 from addon.core.compute import ComputeModel
 from addon.core.diagnostics import ComputeError
@@ -22,9 +26,17 @@ from addon.core.placeholders import format_placeholder, parse_placeholder, place
 
 from .source import Text
 
+if TYPE_CHECKING:
+    import markdown
+
 TOKEN_OPEN, TOKEN_CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# Where cut_out has something to do: a backtick, a backslash, a dollar, "{{", or a newline that a
+# fence may follow (cut_out checks for a fence at a line start; elsewhere a line start is plain).
+_SPECIAL = re.compile(r"[`\\$]|\{\{|\n(?= {0,3}(?:```|~~~))")
+_BACKTICKS = re.compile(r"`+")
+_DOLLAR_STOP = re.compile(r"[\\$]|\n\n")
 MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
 
 
@@ -36,7 +48,9 @@ class Problem:
     message: str
 
 
-def new_markdown() -> markdown.Markdown:
+def new_markdown() -> "markdown.Markdown":
+    import markdown  # here, not at the top: plain text and the up-to-date check never need it
+
     return markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
 
 
@@ -59,10 +73,15 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
     for bad in (TOKEN_OPEN, TOKEN_CLOSE):
         if bad in text:
             return text, [], [Problem(text.index(bad), f"character U+{ord(bad):04X} is reserved by the build")]
+    # The scan jumps from one special place to the next (_SPECIAL): everything between is copied
+    # as it is. A line start matters only where a fence may begin; a line start is one reached by
+    # copying a newline (a newline inside a code span, math or after a backslash is not one).
     i, n = 0, len(text)
     at_line_start = True
+    search = _SPECIAL.search
     while i < n:
         if at_line_start:
+            at_line_start = False
             fence = _FENCE.match(text, i)
             if fence:
                 marker = fence.group(1)
@@ -72,33 +91,43 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
                 stop = m.end() if m else n
                 out.append(text[i:stop])
                 i = stop
-                at_line_start = False
                 continue
-        ch = text[i]
-        at_line_start = ch == "\n"
+        m = search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        j = m.start()
+        if j > i:
+            out.append(text[i:j])
+        ch = text[j]
+        if ch == "\n":  # a newline before a possible fence: the next line is a line start
+            out.append(ch)
+            i = j + 1
+            at_line_start = True
+            continue
         if ch == "`":
-            run = next(k for k in range(i, n + 1) if k == n or text[k] != "`") - i
+            run = _BACKTICKS.match(text, j).end() - j
             close = re.compile(rf"(?<!`)`{{{run}}}(?!`)")
-            m = close.search(text, i + run)
-            stop = m.end() if m else i + run
-            out.append(text[i:stop])
+            mc = close.search(text, j + run)
+            stop = mc.end() if mc else j + run
+            out.append(text[j:stop])
             i = stop
             continue
-        if ch == "\\" and i + 1 < n:
-            if text[i + 1] == "$":
-                stash("$")
+        if ch == "\\":
+            if j + 1 < n:
+                if text[j + 1] == "$":
+                    stash("$")
+                else:
+                    out.append(text[j : j + 2])
+                i = j + 2
             else:
-                out.append(text[i : i + 2])
-            i += 2
+                out.append(ch)
+                i = j + 1
             continue
         if ch == "$":
-            i = _math(text, i, stash, problems, closers)
+            i = _math(text, j, stash, problems, closers)
             continue
-        if text.startswith("{{", i):
-            i = _placeholder(text, i, model, values, stash, problems, compute_failed)
-            continue
-        out.append(ch)
-        i += 1
+        i = _placeholder(text, j, model, values, stash, problems, compute_failed)  # "{{"
     return "".join(out), pieces, problems
 
 
@@ -123,26 +152,38 @@ def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Proble
 def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | None:
     """The '$' that closes inline math when the scan starts at ``j``, or None (none before a blank line).
 
-    The scan depends on ``j`` only, so every position it passes is remembered in ``memo``: a paragraph
-    with thousands of unclosed '$' costs one pass, not one pass per '$'.
+    The scan depends on ``j`` only, so every place it stops at (it jumps from one backslash, '$' or
+    blank line to the next) is remembered in ``memo``: a paragraph with thousands of unclosed '$'
+    costs one pass, not one pass per '$'.
     """
     passed: list[int] = []
     found: int | None = None
-    while j < len(text):
+    n = len(text)
+    search = _DOLLAR_STOP.search
+    while j < n:
         if j in memo:
             found = memo[j]
             break
         passed.append(j)
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "\n" and text[j + 1 : j + 2] == "\n":
-            break  # a blank line ends the paragraph
-        if c == "$" and not text[j - 1].isspace() and not (j + 1 < len(text) and text[j + 1].isdigit()):
-            found = j
+        m = search(text, j)  # the next place that matters: a backslash, a '$' or a blank line
+        if m is None:
             break
-        j += 1
+        k = m.start()
+        if k != j:
+            if k in memo:
+                found = memo[k]
+                break
+            passed.append(k)
+        c = text[k]
+        if c == "\\":
+            j = k + 2
+            continue
+        if c == "\n":
+            break  # a blank line ends the paragraph
+        if not text[k - 1].isspace() and not (k + 1 < n and text[k + 1].isdigit()):
+            found = k
+            break
+        j = k + 1
     for k in passed:
         memo[k] = found
     return found
@@ -172,6 +213,145 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
     return end + 2
 
 
+# --- the fast path for plain Markdown --------------------------------------------------------------
+#
+# Most card text is prose: paragraphs of words, numbers and math tokens. For such text Python-Markdown
+# does nothing but wrap each paragraph (the text between blank lines) in <p>...</p> and join them
+# with a newline, and ``plain_html`` does exactly that without it. "Plain" is judged conservatively;
+# anything else goes to Python-Markdown. tests/build/test_fast_paths.py compares the two, byte for
+# byte, on generated texts (the allowed characters and the near misses).
+#
+# Not plain when the text has:
+# - an ASCII character outside letters, digits, space, newline and . , ; : ? ' " ( ) / % @ + = ^ $ -
+#   (so no * _ [ ] < > & # ! | ~ ` \ { }: emphasis, links, HTML, entities, headings, tables,
+#   fences, escapes, attribute lists, footnotes and abbreviations all need one of these);
+# - a space before a newline or at the end (a hard break; a line of spaces), a space or a tab
+#   opening a line (indented code, list continuation);
+# - a line that opens with anything but a letter, a digit, a math token or ( " ' (lists, quotes,
+#   headings, rules, setext underlines, definition lists), or with digits then "." or ")" (an
+#   ordered list);
+# - a control or format character, any other whitespace, or a private-use character other than
+#   the tokens (Python-Markdown strips or uses some of them).
+_PLAIN_ASCII = re.compile(
+    "[^A-Za-z0-9 \n.,;:?'\"()/%@+=^$\\-\x80-\U0010ffff]"  # an ASCII character outside the set
+    "| \n| $"  # a space before a newline or at the end
+    "|^[^\\w\n" + TOKEN_OPEN + "(\"']|^_|^\\d+[.)]",  # how a line opens
+    re.M,
+)
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_TOKEN_CHARS = frozenset((TOKEN_OPEN, TOKEN_CLOSE))
+_PARAGRAPH_BREAK = re.compile("\n{2,}")
+
+
+def is_plain(text: str) -> bool:
+    """True when Python-Markdown would only wrap the paragraphs of ``text`` (see above)."""
+    if _PLAIN_ASCII.search(text):
+        return False
+    if text.isascii():
+        return True
+    for m in _NON_ASCII.finditer(text):
+        c = m.group()
+        if c not in _TOKEN_CHARS and (c.isspace() or unicodedata.category(c)[0] in "CZ"):
+            return False
+    return True
+
+
+def plain_html(text: str) -> str:
+    """Python-Markdown's output for a text ``is_plain`` accepts."""
+    return "\n".join(f"<p>{p}</p>" for p in _PARAGRAPH_BREAK.split(text.strip("\n")) if p)
+
+
+# Beyond plain text, two more shapes are common in cards and cheap to get right:
+# - simple inline markup: `code`, **strong** and *emphasis* that neither nest nor overlap. Each is
+#   cut out (like math), what is left must be plain, and the HTML is put back in:
+#   - a code span: one backtick each side (none next to it), on one line, no backtick, '*', '\\', '&', '<', '>' inside,
+#     no space at either end (Markdown strips those) -> <code>...</code>;
+#   - **strong** / *emphasis*: on one line, no '*' next to them, inside only what plain text allows
+#     (so no backtick, '_' or '*'), no space at either end -> <strong>...</strong> / <em>...</em>;
+# - a simple bullet list: a block (between blank lines) whose every line is "- " and then an item
+#   that would be plain (or simple inline markup) as a line of its own, and no list block right
+#   before or after it (Markdown would join them into one loose list) -> <ul>, one <li> per line.
+# Anything else with a '*', a backtick or a '-' opening a line (a nested or loose list, '2 * 3',
+# '***', '``', an unclosed one ...) goes to Python-Markdown. tests/build/test_fast_paths.py compares
+# the two on generated texts, byte for byte.
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)|(?<!\*)\*\*([^*\n]+)\*\*(?!\*)|(?<!\*)\*([^*\n]+)\*(?!\*)")
+_CODE_OK = re.compile(r"[^`*\\&<>\n]+")
+_INLINE_TOKEN = re.compile(TOKEN_OPEN + "i(\\d+)" + TOKEN_CLOSE)
+
+
+def _inline_block(block: str) -> str | None:
+    """The HTML inside the <p> of one block (no blank line in it) of plain text and simple inline
+    markup, or None when it is anything else."""
+    if "*" not in block and "`" not in block:
+        return block if is_plain(block) else None
+    spans: list[str] = []
+
+    def cut(m: re.Match) -> str:
+        code, strong, em = m.groups()
+        inner = code if code is not None else strong if strong is not None else em
+        if not inner or inner != inner.strip():
+            raise ValueError
+        if code is not None:
+            if not _CODE_OK.fullmatch(code) or not (code.isascii() or is_plain(code)):
+                raise ValueError
+            spans.append(f"<code>{code}</code>")
+        else:
+            if not is_plain(inner):
+                raise ValueError
+            tag = "strong" if strong is not None else "em"
+            spans.append(f"<{tag}>{inner}</{tag}>")
+        return f"{TOKEN_OPEN}i{len(spans) - 1}{TOKEN_CLOSE}"
+
+    try:
+        rest = _INLINE.sub(cut, block)
+    except ValueError:
+        return None
+    if "*" in rest or "`" in rest or not is_plain(rest):
+        return None
+    return _INLINE_TOKEN.sub(lambda m: spans[int(m.group(1))], rest)
+
+
+def fast_html(text: str) -> str | None:
+    """Python-Markdown's output for ``text`` when a fast path knows it (see above), else None."""
+    if is_plain(text):
+        return plain_html(text)
+    if "*" not in text and "`" not in text and "- " not in text:
+        return None
+    out: list[str] = []
+    after_list = False
+    for block in _PARAGRAPH_BREAK.split(text.strip("\n")):
+        if not block:
+            continue
+        lines = block.split("\n")
+        if all(line.startswith("- ") for line in lines):
+            if after_list:
+                return None
+            items = []
+            for line in lines:
+                item = _inline_block(line[2:]) if len(line) > 2 else None
+                if item is None:
+                    return None
+                items.append(f"<li>{item}</li>")
+            out.append("<ul>\n" + "\n".join(items) + "\n</ul>")
+            after_list = True
+        else:
+            inner = _inline_block(block)
+            if inner is None:
+                return None
+            out.append(f"<p>{inner}</p>")
+            after_list = False
+    return "\n".join(out)
+
+
+def convert(md: "markdown.Markdown", text: str) -> str:
+    """``md.convert(text)``, without Python-Markdown when a fast path knows the answer."""
+    html_text = fast_html(text)
+    if html_text is not None:
+        return html_text
+    md.reset()
+    return md.convert(text)
+
+
 def put_back(rendered: str, pieces: list[str]) -> str:
     return _TOKEN.sub(lambda m: pieces[int(m.group(1))], rendered)
 
@@ -180,14 +360,12 @@ def render_markdown(md: markdown.Markdown, text: str, model: ComputeModel | None
                     values: dict[str, float] | None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
     """Card Markdown to HTML (math, placeholders, raw HTML kept); problems carry offsets into ``text``."""
     prepared, pieces, problems = cut_out(text, model, values, compute_failed)
-    md.reset()
-    return put_back(md.convert(prepared), pieces), problems
+    return put_back(convert(md, prepared), pieces), problems
 
 
 def render_inline(md: markdown.Markdown, text: str) -> str:
     """One line of Markdown (a source citation) without the surrounding <p>."""
-    md.reset()
-    html_text = md.convert(text)
+    html_text = convert(md, text)
     if html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
         html_text = html_text[3:-4]
     return html_text

@@ -6,6 +6,7 @@ before anything is written, so a failed build leaves ``dist/`` and the state fil
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
@@ -19,7 +20,7 @@ from addon.core.diagnostics import ComputeError, Diagnostic
 from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 
-from . import cache as build_cache, markup, package, state
+from . import cache as build_cache, markup, package, state, uptodate
 from .source import DeckFile, RawCard, SourceFile, Text, discover, parse_deck_file, read_source
 
 
@@ -57,12 +58,13 @@ class CheckedCard:
     model: ComputeModel | None
     cache_key: str | None = None  # set when the card checked clean and a cache is in use
     cached: tuple[str, str, str, str, str] | None = None  # field values from the cache: checked and rendered before
+    deferred: Limits | None = None  # the compute block is checked with these limits when the card is rendered
 
 
 @dataclass
 class BuildResult:
     cards: list[Card] = field(default_factory=list)
-    decks: list[DeckFile] = field(default_factory=list)
+    decks: list[DeckFile] = field(default_factory=list)  # after build(): their raw cards and lines are released
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stamped: state.Stamped | None = None
     outputs: list[Path] = field(default_factory=list)
@@ -92,6 +94,7 @@ def load(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
         if src is None:
             continue
         deck, deck_diags = parse_deck_file(src)
+        src.text = ""  # parsed: from here on only its lines are used (for diagnostics); saves memory
         diags.extend(deck_diags)
         if deck is not None:
             decks.append(deck)
@@ -100,9 +103,14 @@ def load(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
     return decks, diags
 
 
-def check(decks: list[DeckFile], limits: Limits,
-          cache: build_cache.BuildCache | None = None) -> tuple[list[CheckedCard], list[Diagnostic]]:
-    """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``."""
+def check(decks: list[DeckFile], limits: Limits, cache: build_cache.BuildCache | None = None,
+          defer: bool = False) -> tuple[list[CheckedCard], list[Diagnostic]]:
+    """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``.
+
+    ``defer``: leave the compute blocks to ``render``, which checks each one in the process that
+    renders its card (so a cold build checks them on every core too); its diagnostics come first
+    in what ``render`` returns, in card order, exactly as ``check`` would have returned them.
+    """
     checked, diags = [], []
     first_seen: dict[str, tuple[SourceFile, RawCard]] = {}
     for deck in decks:
@@ -117,6 +125,9 @@ def check(decks: list[DeckFile], limits: Limits,
             model = None
             key = cache.card_key(raw) if cache else None
             cached = cache.fields(key) if cache and key else None
+            if raw.compute is not None and cached is None and defer:
+                checked.append(CheckedCard(raw, deck.source, None, key, None, limits))
+                continue
             if raw.compute is not None and cached is None:  # a cache hit checked clean with these limits
                 model, compute_diags = check_compute(deck.source, raw.compute, limits)
                 diags.extend(compute_diags)
@@ -131,19 +142,26 @@ def _id_col(src: SourceFile, raw: RawCard) -> int:
 
 
 def check_compute(src: SourceFile, piece: Text, limits: Limits) -> tuple[ComputeModel | None, list[Diagnostic]]:
+    model, _, diags = _check_compute(src, piece, limits)
+    return model, diags
+
+
+def _check_compute(src: SourceFile, piece: Text,
+                   limits: Limits) -> tuple[ComputeModel | None, dict[str, float] | None, list[Diagnostic]]:
+    """``check_compute``, also returning the values at the defaults (so the render need not evaluate again)."""
     try:
         model = parse_compute(piece.text, limits)
     except ComputeError as e:
-        return None, [at(src, piece, e.offset, e.message)]
+        return None, None, [at(src, piece, e.offset, e.message)]
     try:
-        model.evaluate()
+        values = model.evaluate()
         problem = model.expect_problem()
     except ComputeError as e:
-        return None, [at(src, piece, e.offset, f"at the default values: {e.message}")]
+        return None, None, [at(src, piece, e.offset, f"at the default values: {e.message}")]
     if problem:
         assert model.expect is not None
-        return model, [at(src, piece, model.expect.offset, problem)]
-    return model, []
+        return model, values, [at(src, piece, model.expect.offset, problem)]
+    return model, values, []
 
 
 def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None,
@@ -155,32 +173,47 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
     """
     todo = [item for item in checked if item.cached is None]
     report = (lambda done: progress("Rendering cards", len(checked) - len(todo) + done, len(checked))) if progress else None
-    rendered = iter(build_cache.parallel_map(_render_card, todo, jobs, report))
-    cards, diags = [], []
+    rendered = iter(build_cache.parallel_map(_check_and_render, todo, jobs, report))
+    cards, check_diags, diags = [], [], []
     for item in checked:
         raw = item.raw
         if item.cached is not None:
             cards.append(Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached))
+            if cache and item.cache_key:
+                cache.card_keys[raw.card_id] = item.cache_key
             continue
-        card, card_diags = next(rendered)
+        card, compute_diags, card_diags = next(rendered)
         cards.append(card)
+        check_diags.extend(compute_diags)
         diags.extend(card_diags)
-        if cache and item.cache_key and not card_diags:
+        if cache and item.cache_key and not card_diags and not compute_diags:
             cache.put(item.cache_key, card)
-    return cards, diags
+    return cards, check_diags + diags
+
+
+def _check_and_render(item: CheckedCard) -> tuple[Card, list[Diagnostic], list[Diagnostic]]:
+    """A deferred compute check (see ``check``), then the render: in a worker process or in this one."""
+    compute_diags: list[Diagnostic] = []
+    values = None
+    if item.deferred is not None and item.raw.compute is not None:
+        model, values, compute_diags = _check_compute(item.source, item.raw.compute, item.deferred)
+        item = CheckedCard(item.raw, item.source, model, item.cache_key, None)
+    card, diags = _render_card(item, values)
+    return card, compute_diags, diags
 
 
 _md: markup.markdown.Markdown | None = None  # one Markdown instance per process, reset per text
 
 
-def _render_card(item: CheckedCard) -> tuple[Card, list[Diagnostic]]:
+def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> tuple[Card, list[Diagnostic]]:
     global _md
     if _md is None:
         _md = markup.new_markdown()
     md = _md
     diags: list[Diagnostic] = []
     raw, src, model = item.raw, item.source, item.model
-    values = model.evaluate() if model else None
+    if values is None:
+        values = model.evaluate() if model else None
     compute_failed = raw.compute is not None and model is None  # its errors are reported already
     sides = []
     for piece in (raw.front, raw.back):
@@ -201,7 +234,7 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
         by_file: dict[str, list[Card]] = {}
         for card in cards:
             by_file.setdefault(card.path, []).append(card)
-        outputs = []
+        outputs, to_write = [], []
         for deck in decks:
             deck_cards = by_file.get(deck.source.path, [])
             if not deck_cards:
@@ -210,12 +243,16 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
             if not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
-                package.write_apkg(apkg, deck_cards, stamped.note_mtimes, stamped.notetype_mtime, staged / ".work" / name)
-                if cache:
-                    cache.store_apkg(key, apkg)
+                to_write.append((apkg, deck_cards, staged / ".work" / name, key))
             tsv = staged / f"{name}.tsv"
             tsv.write_text(package.tsv_text(deck.deck, deck_cards), encoding="utf-8")
             outputs += [apkg, tsv]
+        # The .apkg files are independent: several decks are written over ``jobs`` processes.
+        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+        build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
+        if cache:
+            for apkg, _, _, key in to_write:
+                cache.store_apkg(key, apkg)
         manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
         addon = staged / f"{manifest['package']}.ankiaddon"
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
@@ -226,6 +263,11 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return [settings.out_dir / p.name for p in outputs]
+
+
+def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
+    apkg, deck_cards, work, _ = job
+    package.write_apkg(apkg, deck_cards, note_mtimes, notetype_mtime, work)
 
 
 # --- the two entry points ----------------------------------------------------------------------
@@ -239,7 +281,7 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     """
     decks, diags = load(settings)
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
-    checked, check_diags = check(decks, settings.limits, cache)
+    checked, check_diags = check(decks, settings.limits, cache, defer=True)
     diags += check_diags
     cards, render_diags = render(checked, settings.progress, cache, settings.jobs)
     diags += render_diags
@@ -254,11 +296,24 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
 
 
 def build(settings: Settings, now: int | None = None) -> BuildResult:
-    """The whole build; on any error nothing is written and BuildFailed carries every diagnostic."""
+    """The whole build; on any error nothing is written and BuildFailed carries every diagnostic.
+
+    With a cache folder, a build without any diagnostic records what it read and wrote, so the next
+    ``build.py`` run can tell that nothing changed (builder/uptodate.py).
+    """
+    digest = None
+    if settings.cache_dir is not None:
+        digest = uptodate.inputs_digest(settings.content_dir, settings.addon_dir, settings.manifest_path,
+                                        settings.out_dir, repr(settings.limits), settings.state_path)
     cache = settings.open_cache()
     result = validate(settings, now, cache)
     stamped = result.stamped
     assert stamped is not None
+    for deck in result.decks:  # checked and rendered: writing needs neither the raw cards nor the lines
+        deck.cards = []
+        deck.source.lines = []
+    if settings.cache_dir is not None:
+        uptodate.forget(settings.cache_dir, settings.content_dir)  # dist/ is about to change
     result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache)
     if cache:
         cache.save()
@@ -267,6 +322,9 @@ def build(settings: Settings, now: int | None = None) -> BuildResult:
         tmp = settings.state_path.with_suffix(".tmp")
         tmp.write_text(new_state, encoding="utf-8")
         tmp.replace(settings.state_path)
+    if digest is not None and settings.cache_dir is not None and not result.diagnostics:
+        uptodate.record(settings.cache_dir, settings.content_dir, uptodate.with_state(digest, new_state.encode("utf-8")),
+                        settings.out_dir, len(result.cards), len(result.decks))
     return result
 
 

@@ -174,12 +174,13 @@ def _split_cards(src: SourceFile, start: int, deck: str, deck_tags: tuple[str, .
     headings: list[int] = []
     fence: tuple[str, int] | None = None
     for i in range(start, len(lines)):
-        m = _FENCE.match(lines[i])
+        line = lines[i]
+        m = _FENCE.match(line) if "`" in line or "~" in line else None  # skip the regex where no fence can be
         if fence is None and m:
             fence = (m.group(1), i)
         elif fence is not None and m and lines[i].strip().startswith(fence[0][0] * len(fence[0])) and not m.group(2):
             fence = None
-        elif fence is None and _HEADING.match(lines[i]):
+        elif fence is None and line.startswith("##") and _HEADING.match(line):
             headings.append(i)
     end = len(lines)
     if fence is not None:
@@ -234,7 +235,8 @@ def _parse_card(src: SourceFile, h: int, stop: int, deck: str, deck_tags: tuple[
     compute_span: tuple[int, int] | None = None
     fence: tuple[str, int, str] | None = None
     for j in range(body_start, stop):
-        m = _FENCE.match(lines[j])
+        line = lines[j]
+        m = _FENCE.match(line) if "`" in line or "~" in line else None
         if fence is None and m:
             fence = (m.group(1), j, m.group(2))
         elif fence is not None and m and not m.group(2) and lines[j].strip().startswith(fence[0]):

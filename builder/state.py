@@ -18,7 +18,7 @@ from pathlib import Path
 from addon.core.card import Card
 from addon.core.notetype import look_fingerprint, schema_fingerprint
 
-STATE_FILE = "cards.lock.json"
+from .uptodate import STATE_FILE  # one name for the state file, also for build.py's up-to-date check
 STATE_VERSION = 1
 
 
@@ -46,8 +46,27 @@ class State:
         return cls(data.get("notetype", {}), data.get("cards", {}))
 
     def dumps(self) -> str:
-        data = {"version": STATE_VERSION, "notetype": self.notetype, "cards": dict(sorted(self.cards.items()))}
-        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        """The file's text: ``json.dumps(..., indent=1, ensure_ascii=False)``, byte for byte.
+
+        With an indent, ``json`` uses its pure-Python encoder (slow for 10,000+ cards); the cards part
+        is written here with the C encoder instead, one entry at a time, in exactly the same layout.
+        """
+        cards = sorted(self.cards.items())
+        if not cards or not all(_plain_entry(v) for _, v in cards):
+            data = {"version": STATE_VERSION, "notetype": self.notetype, "cards": dict(cards)}
+            return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        head = json.dumps({"version": STATE_VERSION, "notetype": self.notetype, "cards": {}}, indent=1, ensure_ascii=False)
+        assert head.endswith('"cards": {}\n}')
+        dumps = json.dumps
+        body = ",\n".join(f'  {dumps(card_id, ensure_ascii=False)}: {{\n   "hash": {dumps(v["hash"], ensure_ascii=False)},\n'
+                          f'   "mtime": {dumps(v["mtime"])}\n  }}' for card_id, v in cards)
+        return head[: -len("{}\n}")] + "{\n" + body + "\n }\n}\n"
+
+
+def _plain_entry(value: object) -> bool:
+    """A state entry as ``stamp`` makes it: {"hash": str, "mtime": int}, in that order."""
+    return (isinstance(value, dict) and list(value) == ["hash", "mtime"] and isinstance(value["hash"], str)
+            and type(value["mtime"]) is int)
 
 
 @dataclass(frozen=True)
