@@ -1,16 +1,28 @@
-"""Making rebuilds cheap: a cache of rendered cards and of written .apkg files, keyed by content and
-tool version; and a parallel map for the cards the cache does not hold (a cold build).
+"""Making rebuilds cheap: a cache of deck files, rendered cards and written .apkg files, keyed by
+content and tool version; and a parallel map for the cards the cache does not hold (a cold build).
 
 What is cached, and why it is safe:
-- a card's five field values (Front, Back, Formula, Compute, Source), under a digest of everything
-  they are made from: the card's question, answer, compute block, source and formula text, the
-  build's limits, and the *tool version* (a digest of addon/core and builder sources, the Markdown,
-  anki and Python versions). Only cards that were checked and rendered without any diagnostic are
-  stored, so a hit stands for "checks clean and renders to exactly these bytes". Ids, decks, tags
-  and positions are not part of a card's fields; they always come from the source.
-- a deck's .apkg, under a digest of every note in it (fields, tags, deck, GUID, mtime), the note type
-  mtime and the tool version; it is reused when the deck's notes are unchanged, and checked against
-  its recorded SHA-256 before use.
+- a *record* per deck file (``files/<digest of its shown path>.json``), written by a successful build
+  for every deck file that had no diagnostic: the SHA-256 of the file's bytes, its deck and tags,
+  and per card the id, line, tags, cache key, state-file hash and the five field values. A later
+  build that finds the same bytes at the same shown path, with the same tool version and limits,
+  does not parse, check or render that file: the same bytes give the same cards and again no
+  diagnostic. The one thing that crosses files, a duplicate card id, is handled in
+  ``pipeline.load``: a file with an id that another deck file also has is parsed after all.
+- a card's five field values (Front, Back, Formula, Compute, Source), found through the records,
+  under a digest of everything they are made from: the card's question, answer, compute block,
+  source and formula text, the build's limits, and the *tool version* (a digest of addon/core and
+  builder sources, the Markdown, anki and Python versions). Only cards that were checked and
+  rendered without any diagnostic are stored, so a hit stands for "checks clean and renders to
+  exactly these bytes" (it serves a deck file that changed, or a card moved to another file). Ids,
+  decks, tags and positions are not part of a card's fields; they come from the source.
+- a deck's .apkg (``apkg/``), under a digest of every note in it (fields, tags, deck, GUID, mtime),
+  the note type mtime and the tool version; it is reused when the deck's notes are unchanged, and
+  checked against its recorded SHA-256 before use.
+
+A record is one header line (JSON, with the SHA-256 of the rest) and its columns (one JSON object
+of lists): a record whose body does not match its header, or whose columns are not lists of the
+right types and lengths, is ignored as a whole.
 
 The cache lives in one folder per content folder under ``cache_dir`` (``.cache/compute-cards`` at the
 repository root for ``build.py``; gitignored). It is never required: a missing, unreadable,
@@ -25,6 +37,8 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -33,7 +47,7 @@ from addon.core.card import Card
 from . import uptodate
 from .source import RawCard
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
@@ -48,18 +62,61 @@ def tool_version() -> str:
     return _tool_version or uptodate.tool_version(CACHE_VERSION)
 
 
+COLUMNS = ("ids", "lines", "tags", "keys", "hashes", "front", "back", "formula", "compute", "source")
+
+
+@dataclass
+class FileRecord:
+    """What a deck file built to, when its bytes last built without any diagnostic (``files/``).
+
+    ``columns``: one list per name in COLUMNS, one item per card in file order: the card id, its line,
+    its tags, its cache key (``card_key``), its hash in the state file, and its five field values.
+    Valid for a deck file whose shown path and bytes (SHA-256) are the recorded ones, with the same
+    tool version and limits (the salt): such a file parses, checks and renders to exactly these
+    cards and no diagnostic, so the build reuses them without parsing the file.
+    """
+
+    path: str
+    digest: str
+    deck: str
+    tags: tuple[str, ...]
+    columns: dict[str, list]
+    apkg: tuple[str, str] | None = None  # (key, SHA-256) of the .apkg last written for these notes
+
+    def ids(self) -> list[str]:
+        return self.columns["ids"]
+
+    def cards(self) -> list[Card]:
+        c = self.columns
+        return list(map(Card, c["ids"], repeat(self.path), c["lines"], repeat(self.deck), map(tuple, c["tags"]),
+                        c["front"], c["back"], c["formula"], c["compute"], c["source"]))
+
+
+def _valid_columns(columns: object) -> bool:
+    if not (isinstance(columns, dict) and set(columns) == set(COLUMNS)
+            and all(isinstance(v, list) for v in columns.values())
+            and len({len(v) for v in columns.values()}) == 1):
+        return False
+    strings = {str}
+    return (all(set(map(type, columns[name])) <= strings for name in COLUMNS if name not in ("lines", "tags"))
+            and set(map(type, columns["lines"])) <= {int}
+            and set(map(type, columns["tags"])) <= {list}
+            and set(map(type, chain.from_iterable(columns["tags"]))) <= strings)
+
+
 class BuildCache:
     """The cache for one content folder; see the module docstring."""
 
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
         self.salt = salt  # tool version + limits: part of every key
-        self.cards: dict[str, list[str]] = {}
+        self.cards: dict[str, tuple[str, str, str, str, str]] = {}  # card key -> field values
         self.apkgs: dict[str, str] = {}  # key -> SHA-256 of the file
-        self.used_cards: dict[str, list[str]] = {}
+        self.records: dict[str, FileRecord] = {}  # shown path -> the record of that deck file
         self.used_apkgs: dict[str, str] = {}
         self.hits = self.misses = 0
         self.card_keys: dict[str, str] = {}  # card id -> the key its field values are stored under (this build)
+        self.deck_apkgs: dict[str, str] = {}  # shown path of a deck file -> the key of its .apkg (this build)
 
     @classmethod
     def open(cls, cache_dir: Path | None, content_dir: Path, limits: object) -> "BuildCache | None":
@@ -71,21 +128,49 @@ class BuildCache:
         return cache
 
     @property
-    def index_path(self) -> Path:
-        return self.folder / "cards.json"
+    def files_dir(self) -> Path:
+        return self.folder / "files"
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.index_path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("salt") != self.salt:
-                return
-            cards, apkgs = data.get("cards"), data.get("apkgs")
-            if isinstance(cards, dict):
-                self.cards = cards
-            if isinstance(apkgs, dict):
-                self.apkgs = apkgs
+            paths = sorted(self.files_dir.glob("*.json"))
+        except OSError:
+            return
+        for path in paths:
+            record = self._read_record(path)
+            if record is None or record_name(record.path) != path.name:
+                continue
+            self.records[record.path] = record
+            c = record.columns
+            self.cards.update(zip(c["keys"], zip(c["front"], c["back"], c["formula"], c["compute"], c["source"])))
+            if record.apkg:
+                self.apkgs[record.apkg[0]] = record.apkg[1]
+
+    def _read_record(self, path: Path) -> FileRecord | None:
+        """One deck file's record: a header line, then its columns; None when unreadable, foreign or damaged."""
+        try:
+            data = path.read_bytes()
+            cut = data.index(b"\n")
+            head = json.loads(data[:cut])
+            body = data[cut + 1 :]
+            if not (isinstance(head, dict) and head.get("version") == CACHE_VERSION and head.get("salt") == self.salt
+                    and head.get("body") == hashlib.sha256(body).hexdigest()):
+                return None
+            columns = json.loads(body)
+            shown, digest, deck, tags, apkg = (head.get(k) for k in ("path", "digest", "deck", "tags", "apkg"))
+            if not (isinstance(shown, str) and isinstance(digest, str) and isinstance(deck, str) and isinstance(tags, list)
+                    and all(isinstance(t, str) for t in tags) and _valid_columns(columns)):
+                return None
+            if not (apkg is None or (isinstance(apkg, list) and len(apkg) == 2 and all(isinstance(x, str) for x in apkg))):
+                return None
+            return FileRecord(shown, digest, deck, tuple(tags), columns, (apkg[0], apkg[1]) if apkg else None)
         except Exception:  # noqa: BLE001 - a cache that cannot be read is no cache, never an error
-            self.cards, self.apkgs = {}, {}
+            return None
+
+    def reusable(self, shown: str, digest: str) -> FileRecord | None:
+        """The record of the deck file ``shown`` if its bytes (SHA-256 ``digest``) are the recorded ones."""
+        record = self.records.get(shown)
+        return record if record is not None and record.digest == digest else None
 
     # --- cards -------------------------------------------------------------------------------
 
@@ -97,15 +182,14 @@ class BuildCache:
     def fields(self, key: str) -> tuple[str, str, str, str, str] | None:
         """The cached field values for ``key``, or None."""
         value = self.cards.get(key)
-        if not (isinstance(value, list) and len(value) == 5 and all(isinstance(v, str) for v in value)):
+        if value is None:
             self.misses += 1
             return None
         self.hits += 1
-        self.used_cards[key] = value
-        return tuple(value)  # type: ignore[return-value]
+        return value
 
     def put(self, key: str, card: Card) -> None:
-        self.used_cards[key] = list(card.fields())
+        """``card`` checked and rendered clean: its field values go into its deck file's record."""
         self.card_keys[card.card_id] = key
 
     # --- .apkg files -------------------------------------------------------------------------
@@ -154,14 +238,42 @@ class BuildCache:
 
     # --- saving ------------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write what this build used (stale entries are dropped); never raises for I/O problems."""
+    def save(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str],
+             diagnostics: Sequence[Any] = ()) -> None:
+        """Record a successful build; never raises for I/O problems.
+
+        A record is written for each deck file that was parsed (a reused one is current already)
+        and has no diagnostic (a reused file must give the same diagnostics: none), records of paths
+        that are no longer deck files are removed, and so are the .apkg files this build did not
+        use. ``decks``: the build's DeckFiles; ``card_hashes``: card id -> its hash in the state
+        file; ``diagnostics``: the build's (warnings; a build with errors saves nothing).
+        """
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".cards.{os.getpid()}.tmp"
-            with tmp.open("w", encoding="utf-8") as f:
-                _write_index(f, self.salt, self.used_cards, self.used_apkgs)
-            tmp.replace(self.index_path)
+            folder = self.files_dir
+            folder.mkdir(parents=True, exist_ok=True)
+            by_path: dict[str, list[Card]] = {}
+            for card in cards:
+                by_path.setdefault(card.path, []).append(card)
+            keep = set()
+            flagged = {d.position.path for d in diagnostics}
+            for deck in decks:
+                shown = deck.source.path
+                name = record_name(shown)
+                keep.add(name)
+                if deck.reused is not None:
+                    continue
+                deck_cards = by_path.get(shown, [])
+                if (not deck.digest or shown in flagged
+                        or any(card.card_id not in self.card_keys for card in deck_cards)):
+                    (folder / name).unlink(missing_ok=True)  # not all of it is known clean: no record
+                    continue
+                key = self.deck_apkgs.get(shown)
+                apkg = [key, self.used_apkgs[key]] if key is not None and key in self.used_apkgs else None
+                self._write_record(name, shown, deck.digest, deck.deck, deck.tags, deck_cards, card_hashes, apkg)
+            for path in folder.iterdir():
+                if path.name not in keep:
+                    path.unlink(missing_ok=True)
+            (self.folder / "cards.json").unlink(missing_ok=True)  # the one-file index of cache version 1
             apkg_dir = self.folder / "apkg"
             if apkg_dir.is_dir():
                 for path in apkg_dir.iterdir():
@@ -170,24 +282,58 @@ class BuildCache:
         except OSError:
             pass
 
+    def _write_record(self, name: str, shown: str, digest: str, deck: str, tags: Sequence[str],
+                      deck_cards: Sequence[Card], card_hashes: dict[str, str], apkg: list[str] | None) -> None:
+        dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+        keys = self.card_keys
+        columns = {
+            "ids": [c.card_id for c in deck_cards], "lines": [c.line for c in deck_cards],
+            "tags": [list(c.tags) for c in deck_cards], "keys": [keys[c.card_id] for c in deck_cards],
+            "hashes": [card_hashes[c.card_id] for c in deck_cards], "front": [c.front for c in deck_cards],
+            "back": [c.back for c in deck_cards], "formula": [c.formula for c in deck_cards],
+            "compute": [c.compute for c in deck_cards], "source": [c.source for c in deck_cards],
+        }
+        body = dumps(columns).encode("utf-8", "surrogatepass")
+        head = {"version": CACHE_VERSION, "salt": self.salt, "path": shown, "digest": digest, "deck": deck,
+                "tags": list(tags), "apkg": apkg, "body": hashlib.sha256(body).hexdigest()}
+        target = self.files_dir / name
+        tmp = self.files_dir / f".{name}.{os.getpid()}.tmp"
+        with tmp.open("wb") as f:
+            f.write(dumps(head).encode("utf-8", "surrogatepass") + b"\n")
+            f.write(body)
+        tmp.replace(target)
 
-def _write_index(f: Any, salt: str, cards: dict[str, list[str]], apkgs: dict[str, str]) -> None:
-    """The cache index as one JSON object, written a thousand cards at a time (not one huge string)."""
-    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
-    f.write(f'{{"version":{CACHE_VERSION},"salt":{dumps(salt)},"apkgs":{dumps(apkgs)},"cards":{{')
-    items = list(cards.items())
-    for start in range(0, len(items), 1000):
-        f.write(("," if start else "") + ",".join(f"{dumps(k)}:{dumps(v)}" for k, v in items[start : start + 1000]))
-    f.write("}}")
+
+def has_records(cache_dir: Path | None, content_dir: Path) -> bool:
+    """Whether the cache of ``content_dir`` holds a deck-file record of this tool version (cheap: only
+    the header line of one record is read)."""
+    if cache_dir is None:
+        return False
+    try:
+        for path in (uptodate.cache_folder(cache_dir, content_dir) / "files").iterdir():
+            if path.suffix == ".json":
+                with path.open("rb") as f:
+                    head = json.loads(f.readline())
+                return isinstance(head, dict) and str(head.get("salt", "")).startswith(f"{tool_version()}|")
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def record_name(shown: str) -> str:
+    """The file name of a deck file's record (the shown path itself is inside the record)."""
+    return hashlib.sha256(shown.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
+
+
+def file_digest(data: bytes) -> str:
+    """The digest a record keeps of its deck file's bytes."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _digest(salt: str, parts: list[str]) -> str:
     """SHA-256 of the parts, each prefixed with its length: no two lists of strings share a digest."""
     h = hashlib.sha256(salt.encode())
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        h.update(b"%d:" % len(data))
-        h.update(data)
+    h.update("".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

@@ -121,7 +121,7 @@ def tsv_text(deck: str, cards: Iterable[Card]) -> str:
 
 def _tsv_field(value: str) -> str:
     value = value.strip()
-    if any(c in value for c in '\t\n"'):
+    if "\t" in value or "\n" in value or '"' in value:
         return '"' + value.replace('"', '""') + '"'
     return value
 

@@ -21,7 +21,8 @@ from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 
 from . import cache as build_cache, markup, package, state, uptodate
-from .source import DeckFile, RawCard, SourceFile, Text, discover, parse_deck_file, read_source
+from .apkg_writer import ApkgWriter, worth_starting
+from .source import DeckFile, RawCard, SourceFile, Text, decode_source, discover, parse_deck_file, read_bytes
 
 
 @dataclass(frozen=True)
@@ -79,28 +80,66 @@ def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = 
     return src.diagnostic(line, col, message, severity)
 
 
+WRITER_MAX_DECKS = 3  # more decks to write: over ``jobs`` fresh processes, as in a cold build
+
+
 # --- stages ------------------------------------------------------------------------------------
 
 
-def load(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
-    """Discover and parse every deck file."""
+def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tuple[list[DeckFile], list[Diagnostic]]:
+    """Discover and parse every deck file.
+
+    With a cache, a deck file whose bytes are those of a record in the cache (builder/cache.py) is
+    not parsed: its DeckFile has no raw cards, and ``reused`` holds the record, whose cards ``validate``
+    takes as they are. That is exact only when none of its card ids is also in another deck file
+    (the duplicate would be reported on one of the two, with its line), so such a file is parsed.
+    """
     decks, diags = [], []
     if not settings.content_dir.is_dir():
         raise BuildFailed([Diagnostic("error", _pos(settings.content_dir), "content folder not found")])
+    candidates: list[tuple[int, bytes]] = []  # reused decks (index into decks) with their bytes
     for path in discover(settings.content_dir):
         shown = _shown(path)
-        src, read_diags = read_source(path, shown)
+        data, read_diags = read_bytes(path, shown)
         diags.extend(read_diags)
-        if src is None:
+        if data is None:
             continue
-        deck, deck_diags = parse_deck_file(src)
-        src.text = ""  # parsed: from here on only its lines are used (for diagnostics); saves memory
-        diags.extend(deck_diags)
+        digest = build_cache.file_digest(data) if cache else ""
+        record = cache.reusable(shown, digest) if cache else None
+        if record is not None:
+            candidates.append((len(decks), data))
+            decks.append(DeckFile(SourceFile(shown, ""), record.deck, record.tags, [], digest, record))
+            continue
+        deck = _parse(data, shown, digest, diags)
         if deck is not None:
             decks.append(deck)
+    if candidates:
+        seen: dict[str, int] = {}
+        for deck in decks:
+            for card_id in (deck.reused.ids() if deck.reused is not None else {raw.card_id for raw in deck.cards}):
+                seen[card_id] = seen.get(card_id, 0) + 1
+        for index, data in candidates:
+            deck = decks[index]
+            if any(seen[card_id] > 1 for card_id in deck.reused.ids()):  # shared with another file: parse it
+                parsed = _parse(data, deck.source.path, deck.digest, diags)
+                assert parsed is not None  # the same bytes parsed clean when the record was written
+                decks[index] = parsed
     if not decks and not diags:
         diags.append(Diagnostic("error", _pos(settings.content_dir), "no deck files (*.md with front matter) found"))
     return decks, diags
+
+
+def _parse(data: bytes, shown: str, digest: str, diags: list[Diagnostic]) -> DeckFile | None:
+    src, read_diags = decode_source(data, shown)
+    diags.extend(read_diags)
+    if src is None:
+        return None
+    deck, deck_diags = parse_deck_file(src)
+    src.text = ""  # parsed: from here on only its lines are used (for diagnostics); saves memory
+    diags.extend(deck_diags)
+    if deck is not None:
+        deck.digest = digest
+    return deck
 
 
 def check(decks: list[DeckFile], limits: Limits, cache: build_cache.BuildCache | None = None,
@@ -227,14 +266,18 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
 
 
 def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
-                  cache: build_cache.BuildCache | None = None) -> list[Path]:
-    """Write everything into a staging folder, then swap it in for the output folder."""
+                  cache: build_cache.BuildCache | None = None, writer: ApkgWriter | None = None) -> list[Path]:
+    """Write everything into a staging folder, then swap it in for the output folder.
+
+    ``writer``: a process that is getting anki ready (builder/apkg_writer.py); when few decks need a
+    new .apkg, it writes them while this process writes the .tsv files and the add-on.
+    """
     staged = package.staging_dir(settings.out_dir)
     try:
         by_file: dict[str, list[Card]] = {}
         for card in cards:
             by_file.setdefault(card.path, []).append(card)
-        outputs, to_write = [], []
+        outputs, to_write, tsvs = [], [], []
         for deck in decks:
             deck_cards = by_file.get(deck.source.path, [])
             if not deck_cards:
@@ -242,21 +285,34 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             name = package.slug(Path(deck.source.path).stem)
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
+            if cache:
+                cache.deck_apkgs[deck.source.path] = key
             if not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
                 to_write.append((apkg, deck_cards, staged / ".work" / name, key))
-            tsv = staged / f"{name}.tsv"
-            tsv.write_text(package.tsv_text(deck.deck, deck_cards), encoding="utf-8")
-            outputs += [apkg, tsv]
-        # The .apkg files are independent: several decks are written over ``jobs`` processes.
-        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
-        build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
-        if cache:
-            for apkg, _, _, key in to_write:
-                cache.store_apkg(key, apkg)
+            tsvs.append((staged / f"{name}.tsv", deck.deck, deck_cards))
+            outputs += [apkg, staged / f"{name}.tsv"]
+        use_writer = writer is not None and 0 < len(to_write) <= WRITER_MAX_DECKS
+        assert writer is not None or not use_writer
+        if use_writer:
+            writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
+        for tsv, deck_name, deck_cards in tsvs:
+            tsv.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
         manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
         addon = staged / f"{manifest['package']}.ankiaddon"
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
         outputs.append(addon)
+        if writer is not None:
+            if use_writer and not writer.wait():
+                writer.close()  # stopped before this process writes the same files
+                use_writer = False
+            writer.stop()  # it exits while this process finishes; build() closes it
+        if not use_writer:
+            # The .apkg files are independent: several decks are written over ``jobs`` processes.
+            write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+            build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
+        if cache:
+            for apkg, _, _, key in to_write:
+                cache.store_apkg(key, apkg)
         shutil.rmtree(staged / ".work", ignore_errors=True)
         package.publish(staged, settings.out_dir)
     except BaseException:
@@ -279,8 +335,8 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     Also compares the cards with the state file (read only), so the update warnings (removed cards,
     a note type schema change) come out of ``check`` and out of a build before it writes anything.
     """
-    decks, diags = load(settings)
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
+    decks, diags = load(settings, cache)
     checked, check_diags = check(decks, settings.limits, cache, defer=True)
     diags += check_diags
     cards, render_diags = render(checked, settings.progress, cache, settings.jobs)
@@ -288,43 +344,75 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     diags.sort(key=lambda d: (d.position.path, d.position.line, d.position.col))  # file order, not stage order
     if any(d.severity == "error" for d in diags):
         raise BuildFailed(diags)
+    known_hashes: dict[str, str] = {}
+    if cache and any(deck.reused is not None for deck in decks):
+        cards = _with_reused(decks, cards, cache, known_hashes)
     result = BuildResult(cards, decks, diags)
     previous = state.State.load(settings.state_path)
-    result.stamped = state.stamp(previous, cards, now if now is not None else state.build_time())
+    result.stamped = state.stamp(previous, cards, now if now is not None else state.build_time(), known_hashes)
     result.diagnostics += _update_warnings(settings, result.stamped)
     return result
 
 
-def build(settings: Settings, now: int | None = None) -> BuildResult:
+def _with_reused(decks: list[DeckFile], rendered: list[Card], cache: build_cache.BuildCache,
+                 known_hashes: dict[str, str]) -> list[Card]:
+    """Every card in deck-file order: the rendered ones, and those of the reused deck files (``load``)."""
+    by_path: dict[str, list[Card]] = {}
+    for card in rendered:
+        by_path.setdefault(card.path, []).append(card)
+    cards: list[Card] = []
+    for deck in decks:
+        record = deck.reused
+        if record is None:
+            cards += by_path.get(deck.source.path, [])
+            continue
+        cards += record.cards()
+        ids = record.columns["ids"]
+        cache.card_keys.update(zip(ids, record.columns["keys"]))
+        known_hashes.update(zip(ids, record.columns["hashes"]))
+    return cards
+
+
+def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None = None) -> BuildResult:
     """The whole build; on any error nothing is written and BuildFailed carries every diagnostic.
 
     With a cache folder, a build without any diagnostic records what it read and wrote, so the next
     ``build.py`` run can tell that nothing changed (builder/uptodate.py).
+
+    ``writer``: an .apkg writer process already started (build.py starts it as early as it can); else
+    one is started here for an incremental build with ``jobs`` > 1. Either way, it is closed here.
     """
-    digest = None
-    if settings.cache_dir is not None:
-        digest = uptodate.inputs_digest(settings.content_dir, settings.addon_dir, settings.manifest_path,
-                                        settings.out_dir, repr(settings.limits), settings.state_path)
-    cache = settings.open_cache()
-    result = validate(settings, now, cache)
-    stamped = result.stamped
-    assert stamped is not None
-    for deck in result.decks:  # checked and rendered: writing needs neither the raw cards nor the lines
-        deck.cards = []
-        deck.source.lines = []
-    if settings.cache_dir is not None:
-        uptodate.forget(settings.cache_dir, settings.content_dir)  # dist/ is about to change
-    result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache)
-    if cache:
-        cache.save()
-    new_state = stamped.state.dumps()
-    if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
-        tmp = settings.state_path.with_suffix(".tmp")
-        tmp.write_text(new_state, encoding="utf-8")
-        tmp.replace(settings.state_path)
-    if digest is not None and settings.cache_dir is not None and not result.diagnostics:
-        uptodate.record(settings.cache_dir, settings.content_dir, uptodate.with_state(digest, new_state.encode("utf-8")),
-                        settings.out_dir, len(result.cards), len(result.decks))
+    if writer is None and settings.cache_dir is not None and worth_starting(settings.jobs, settings.cache_dir, settings.content_dir):
+        writer = ApkgWriter.start()  # an incremental build: anki gets ready on another core meanwhile
+    try:
+        digest = None
+        if settings.cache_dir is not None:
+            digest = uptodate.inputs_digest(settings.content_dir, settings.addon_dir, settings.manifest_path,
+                                            settings.out_dir, repr(settings.limits), settings.state_path)
+        cache = settings.open_cache()
+        result = validate(settings, now, cache)
+        stamped = result.stamped
+        assert stamped is not None
+        for deck in result.decks:  # checked and rendered: writing needs neither the raw cards nor the lines
+            deck.cards = []
+            deck.source.lines = []
+        if settings.cache_dir is not None:
+            uptodate.forget(settings.cache_dir, settings.content_dir)  # dist/ is about to change
+        result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writer=writer)
+        if cache:
+            cache.save(result.decks, result.cards, {card_id: v["hash"] for card_id, v in stamped.state.cards.items()},
+                       result.diagnostics)
+        new_state = stamped.state.dumps()
+        if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
+            tmp = settings.state_path.with_suffix(".tmp")
+            tmp.write_text(new_state, encoding="utf-8")
+            tmp.replace(settings.state_path)
+        if digest is not None and settings.cache_dir is not None and not result.diagnostics:
+            uptodate.record(settings.cache_dir, settings.content_dir, uptodate.with_state(digest, new_state.encode("utf-8")),
+                            settings.out_dir, len(result.cards), len(result.decks))
+    finally:
+        if writer is not None:
+            writer.close()
     return result
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from addon.core.card import CARD_ID
 from addon.core.diagnostics import Diagnostic, Position
@@ -87,6 +88,8 @@ class DeckFile:
     deck: str
     tags: tuple[str, ...]
     cards: list[RawCard]
+    digest: str = ""  # SHA-256 of the file's bytes, when the build cache is in use
+    reused: Any = None  # builder.cache.FileRecord: not parsed, its cards come from the cache (no raw cards)
 
 
 def discover(content_dir: Path) -> list[Path]:
@@ -96,10 +99,22 @@ def discover(content_dir: Path) -> list[Path]:
 
 def read_source(path: Path, shown: str) -> tuple[SourceFile | None, list[Diagnostic]]:
     """Read a file as UTF-8 (a BOM and CRLF line endings are fine); report bytes that are not UTF-8."""
+    data, diags = read_bytes(path, shown)
+    if data is None:
+        return None, diags
+    return decode_source(data, shown)
+
+
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """A file's bytes, or a diagnostic when it is over the size limit."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         return None, [Diagnostic("error", Position(shown, 1, 1), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (split the deck)")]
-    data = path.read_bytes()
+    return path.read_bytes(), []
+
+
+def decode_source(data: bytes, shown: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """A file's bytes as text (see ``read_source``)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

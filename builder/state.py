@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,10 +58,18 @@ class State:
             return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
         head = json.dumps({"version": STATE_VERSION, "notetype": self.notetype, "cards": {}}, indent=1, ensure_ascii=False)
         assert head.endswith('"cards": {}\n}')
-        dumps = json.dumps
-        body = ",\n".join(f'  {dumps(card_id, ensure_ascii=False)}: {{\n   "hash": {dumps(v["hash"], ensure_ascii=False)},\n'
-                          f'   "mtime": {dumps(v["mtime"])}\n  }}' for card_id, v in cards)
+        if _PLAIN.fullmatch("".join([card_id + v["hash"] for card_id, v in cards])):
+            # ids and hashes that JSON writes as they are (the usual case): no encoder call at all
+            body = ",\n".join([f'  "{card_id}": {{\n   "hash": "{v["hash"]}",\n   "mtime": {v["mtime"]}\n  }}'
+                                for card_id, v in cards])
+        else:
+            dumps = json.dumps
+            body = ",\n".join(f'  {dumps(card_id, ensure_ascii=False)}: {{\n   "hash": {dumps(v["hash"], ensure_ascii=False)},\n'
+                              f'   "mtime": {dumps(v["mtime"])}\n  }}' for card_id, v in cards)
         return head[: -len("{}\n}")] + "{\n" + body + "\n }\n}\n"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.:+-]*")  # characters json.dumps writes unchanged (no quote, backslash, control)
 
 
 def _plain_entry(value: object) -> bool:
@@ -83,13 +92,17 @@ class Stamped:
     look_changed: bool
 
 
-def stamp(previous: State, cards: list[Card], now: int) -> Stamped:
-    """Keep the mtime of every unchanged note; give changed and new notes a newer one."""
+def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | None = None) -> Stamped:
+    """Keep the mtime of every unchanged note; give changed and new notes a newer one.
+
+    ``known``: card id -> ``card_hash`` of that card, where the build knows it already (the cache).
+    """
     new = State()
     mtimes: dict[str, int] = {}
     changed, added = [], []
+    known = known or {}
     for card in cards:
-        digest = card_hash(card)
+        digest = known.get(card.card_id) or card_hash(card)
         old = previous.cards.get(card.card_id)
         if old and old.get("hash") == digest:
             mtime = int(old["mtime"])

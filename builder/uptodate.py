@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _TOOL_SOURCES = (ROOT / "addon" / "core", ROOT / "builder")
 _SKIP_DIRS = frozenset({"__pycache__"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-_tool_version: str | None = None
+_tool_versions: dict[int, str] = {}
+_sources: str | None = None  # digest of the versions and the sources, computed once
 
 
 def _package_version(name: str) -> str:
@@ -52,15 +53,18 @@ def _package_version(name: str) -> str:
 
 def tool_version(cache_version: int = 1) -> str:
     """A digest of the code that turns cards into field values and files (computed once a process)."""
-    global _tool_version
-    if _tool_version is None:
-        h = hashlib.sha256(f"cache {cache_version}; python {sys.version_info[:2]}; "
-                           f"markdown {_package_version('markdown')}; anki {_package_version('anki')}".encode())
-        for folder in _TOOL_SOURCES:
-            for path in sorted(folder.rglob("*.py")):
-                h.update(b"\0" + path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        _tool_version = h.hexdigest()[:32]
-    return _tool_version
+    global _sources
+    version = _tool_versions.get(cache_version)
+    if version is None:  # one per cache_version: the answer must not depend on which caller came first
+        if _sources is None:
+            h = hashlib.sha256(f"python {sys.version_info[:2]}; markdown {_package_version('markdown')}; "
+                               f"anki {_package_version('anki')}".encode())
+            for folder in _TOOL_SOURCES:
+                for path in sorted(folder.rglob("*.py")):
+                    h.update(b"\0" + path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+            _sources = h.hexdigest()
+        version = _tool_versions[cache_version] = hashlib.sha256(f"cache {cache_version}; {_sources}".encode()).hexdigest()[:32]
+    return version
 
 
 def cache_folder(cache_dir: Path, content_dir: Path) -> Path:
@@ -76,21 +80,41 @@ def _files(folder: Path) -> list[Path]:
     return out
 
 
+_memo: tuple[tuple, str] | None = None  # (what inputs_digest hashed: paths, sizes, mtimes; its digest)
+
+
 def inputs_digest(content_dir: Path, addon_dir: Path, manifest_path: Path, out_dir: Path, limits: str,
                   state_path: Path) -> str:
-    """A digest of everything a build reads except the state file (see the module docstring)."""
-    h = hashlib.sha256(f"uptodate {RECORD_VERSION}\0{tool_version()}\0{limits}\0{out_dir.resolve()}".encode())
-    for label, folder in (("content", content_dir), ("addon", addon_dir)):
-        for path in _files(folder):
-            if path == state_path:
-                continue  # hashed on its own: a build writes it (with_state)
-            data = path.read_bytes()
+    """A digest of everything a build reads except the state file (see the module docstring).
+
+    ``build.py`` computes it twice when a build follows a failed up-to-date check (once to compare,
+    once for the build's record): the second time, when no input's size or mtime_ns changed in
+    between, the first digest is used again. (Were a file changed so that neither did, the record
+    would describe the older bytes, and the next up-to-date check would answer no: a rebuild.)
+    """
+    global _memo
+    head = f"uptodate {RECORD_VERSION}\0{tool_version()}\0{limits}\0{out_dir.resolve()}"
+    files = [(label, folder, path) for label, folder in (("content", content_dir), ("addon", addon_dir))
+             for path in _files(folder) if path != state_path]  # the state file is hashed on its own (with_state)
+    files.append(("manifest", manifest_path.parent, manifest_path))
+    try:
+        stats = [os.stat(path) for _, _, path in files]
+        seen = (head, tuple((str(path), st.st_size, st.st_mtime_ns) for (_, _, path), st in zip(files, stats)))
+    except OSError:
+        seen = None
+    if seen is not None and _memo is not None and _memo[0] == seen:
+        return _memo[1]
+    h = hashlib.sha256(head.encode())
+    for label, folder, path in files:
+        data = path.read_bytes()
+        if label == "manifest":
+            h.update(b"\0manifest\0%d\0" % len(data))
+        else:
             h.update(f"\0{label}\0{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode())
-            h.update(data)
-    data = manifest_path.read_bytes()
-    h.update(b"\0manifest\0%d\0" % len(data))
-    h.update(data)
-    return h.hexdigest()
+        h.update(data)
+    digest = h.hexdigest()
+    _memo = (seen, digest) if seen is not None else None
+    return digest
 
 
 def with_state(digest: str, state: bytes | None) -> str:

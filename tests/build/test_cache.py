@@ -119,34 +119,81 @@ def test_tool_version_follows_the_sources():
     assert len(version) == 32
 
 
-@pytest.mark.parametrize("garbage", [b"", b"{not json", b"\x00\xff" * 100, b'{"version": 1, "salt": 3, "cards": []}', b"[]"])
+def record_file(cache_dir: Path) -> Path:
+    """The cache's record of the one deck file (builder/cache.py, ``files/``)."""
+    (record,) = cache_dir.glob("*/files/*.json")
+    return record
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"\x00\xff" * 100, b'{"version": 1, "salt": 3, "cards": []}', b"[]",
+                                     b'{"version": 2}\n[]', b"\n\n"])
 def test_a_corrupt_cache_is_ignored(tmp_path, garbage):
     content = copy_content(tmp_path / "content")
     cache_dir = tmp_path / "cache"
     first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
-    index = next(cache_dir.glob("*/cards.json"))
-    index.write_bytes(garbage)
+    record_file(cache_dir).write_bytes(garbage)
     second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
     assert outcome(second) == outcome(first)
-    assert hits_for(content, cache_dir)[1] == 0  # and the build wrote a good cache again
+    assert not any(deck.reused for deck in second.decks)  # the record was not used ...
+    assert hits_for(content, cache_dir)[1] == 0  # ... and the build wrote a good one again
+    third = pipeline.build(settings(content, tmp_path / "dist-3", cache_dir), now=T0)
+    assert all(deck.reused for deck in third.decks) and outcome(third) == outcome(first)
 
 
-def test_wrong_entries_and_a_damaged_apkg_are_not_used(tmp_path):
+def _rewrite_record(path: Path, change, fix_digest: bool) -> None:
+    import hashlib
     import json
 
+    head, body = path.read_bytes().split(b"\n", 1)
+    columns = json.loads(body)
+    change(columns)
+    body = json.dumps(columns, ensure_ascii=False).encode()
+    if fix_digest:
+        header = json.loads(head)
+        header["body"] = hashlib.sha256(body).hexdigest()
+        head = json.dumps(header).encode()
+    path.write_bytes(head + b"\n" + body)
+
+
+@pytest.mark.parametrize("damage", ["changed text, digest kept", "not a string, digest fixed",
+                                    "a column short, digest fixed", "a column missing, digest fixed"])
+def test_wrong_entries_and_a_damaged_apkg_are_not_used(tmp_path, damage):
     content = copy_content(tmp_path / "content")
     cache_dir = tmp_path / "cache"
     first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
-    index = next(cache_dir.glob("*/cards.json"))
-    data = json.loads(index.read_text())
-    key = next(iter(data["cards"]))
-    data["cards"][key] = ["too", "few"]  # not five strings: a miss
-    index.write_text(json.dumps(data))
+
+    def change(columns: dict) -> None:
+        if damage.startswith("changed text"):
+            columns["front"][0] = "<p>something else</p>"  # what a stale or tampered record would say
+        elif damage.startswith("not a string"):
+            columns["back"][0] = 5
+        elif damage.startswith("a column short"):
+            columns["hashes"].pop()
+        else:
+            del columns["source"]
+
+    _rewrite_record(record_file(cache_dir), change, fix_digest=not damage.endswith("digest kept"))
     for apkg in cache_dir.glob("*/apkg/*.apkg"):
         apkg.write_bytes(apkg.read_bytes()[:100])  # truncated: its SHA-256 no longer matches
     second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
+    assert not any(deck.reused for deck in second.decks)
     assert outcome(second) == outcome(first)
     assert apkg_notes(tmp_path / "dist-2" / f"{DECK}.apkg", tmp_path) == apkg_notes(tmp_path / "dist-1" / f"{DECK}.apkg", tmp_path)
+
+
+def test_a_record_of_other_bytes_or_another_tool_version_is_not_reused(tmp_path, monkeypatch):
+    content = copy_content(tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
+    again = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
+    assert [bool(d.reused) for d in again.decks] == [True]
+    deck = content / f"{DECK}.md"
+    deck.write_bytes(deck.read_bytes() + b"\n")  # one byte more, the same cards
+    touched = pipeline.build(settings(content, tmp_path / "dist-3", cache_dir), now=T0)
+    assert [bool(d.reused) for d in touched.decks] == [False] and outcome(touched) == outcome(again)
+    monkeypatch.setattr(build_cache, "_tool_version", "another-version-of-the-build")
+    other = pipeline.build(settings(content, tmp_path / "dist-4", cache_dir), now=T0)
+    assert [bool(d.reused) for d in other.decks] == [False] and outcome(other) == outcome(again)
 
 
 def test_an_unwritable_cache_folder_is_not_an_error(tmp_path):
@@ -180,3 +227,17 @@ def test_parallel_render_equals_serial(tmp_path, monkeypatch):
     assert parallel[0] == serial[0]
     assert [d.format() for d in parallel[1]] == [d.format() for d in serial[1]]
     assert serial[1]  # the broken card's problems are there
+
+
+def test_tool_version_does_not_depend_on_who_asks_first(monkeypatch):
+    """build.py's up-to-date record uses version 1 of the digest, the cache version 2: asking for one
+    first must not change the other (it did once, and every dist/ change then meant two rebuilds)."""
+    from builder import uptodate
+
+    monkeypatch.setattr(uptodate, "_tool_versions", {})
+    cache_first = (uptodate.tool_version(2), uptodate.tool_version(1))
+    monkeypatch.setattr(uptodate, "_tool_versions", {})
+    monkeypatch.setattr(uptodate, "_sources", None)
+    version_1 = uptodate.tool_version(1)
+    record_first = (uptodate.tool_version(2), version_1)
+    assert cache_first == record_first and cache_first[0] != cache_first[1]

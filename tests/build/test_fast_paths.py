@@ -512,9 +512,9 @@ def test_build_releases_raw_cards_and_lines_before_writing(tmp_path, monkeypatch
     seen = []
     real = pipeline.write_outputs
 
-    def spy(settings_, decks, cards, stamped, cache=None):
+    def spy(settings_, decks, cards, stamped, cache=None, **kwargs):
         seen.append([(len(d.cards), len(d.source.lines), d.source.text) for d in decks])
-        return real(settings_, decks, cards, stamped, cache)
+        return real(settings_, decks, cards, stamped, cache, **kwargs)
 
     monkeypatch.setattr(pipeline, "write_outputs", spy)
     s = pipeline.Settings(content_dir=content, out_dir=tmp_path / "dist", addon_dir=ROOT / "addon",

@@ -1,0 +1,280 @@
+"""An incremental rebuild (builder/cache.py deck-file records, builder/apkg_writer.py) produces exactly
+what a build from scratch without any cache produces.
+
+Each scenario keeps two copies of one multi-file content folder: one built with the cache (the first
+build fills it; the builds after the change reuse every deck file whose bytes are unchanged), the
+other always built with no cache. After the same change, with the same clock, both must give the
+same cards, the same diagnostics (or the same failure), the same state file, the same .tsv and
+.ankiaddon bytes and the same notes and note type in every .apkg. Then the change is undone and
+both are built again: the cache must not remember anything a failed or a changed build left.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+from addon.core import notetype as spec
+from builder import pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+T0, T1, T2 = 1_800_000_000, 1_800_000_100, 1_800_000_200
+NEW_CARD = "\n## a-brand-new-card\ntags: added\n\nWhat is {{{{nothing}}}} new?\n\n---\n\nThis, {n}.\n"
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory) -> Path:
+    """Four generated deck files (plain and compute cards) and the real deck file."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import corpus
+
+    where = tmp_path_factory.mktemp("corpus")
+    corpus.generate(where, 160, decks=4, seed=7)
+    shutil.copy(REPO / "content" / "ch19-kv-cache.md", where / "ours" / "ch19-kv-cache.md")
+    return where / "ours"
+
+
+def settings(content: Path, out: Path, cache_dir: Path | None, jobs: int) -> pipeline.Settings:
+    return pipeline.Settings(content_dir=content, out_dir=out, addon_dir=REPO / "addon",
+                             manifest_path=REPO / "manifest.json", cache_dir=cache_dir, jobs=jobs)
+
+
+# --- editing deck files ------------------------------------------------------------------------
+
+
+def cards_of(path: Path) -> tuple[str, list[str]]:
+    """A generated deck file as (front matter, card blocks each starting with '## id')."""
+    head, *blocks = path.read_text(encoding="utf-8").split("\n## ")
+    return head, ["## " + block for block in blocks]
+
+
+def write_cards(path: Path, head: str, blocks: list[str]) -> None:
+    path.write_text("\n".join([head, *blocks]) if blocks else head, encoding="utf-8")
+
+
+def card_id(block: str) -> str:
+    return block.split("\n", 1)[0][3:].strip()
+
+
+def deck(content: Path, n: int) -> Path:
+    return content / f"deck-{n:02d}.md"
+
+
+def edit_one_card(content: Path) -> None:
+    head, blocks = cards_of(deck(content, 2))
+    i = len(blocks) // 2
+    blocks[i] = blocks[i].replace("\n---\n", "\n---\n\nEdited: now the answer says *more*.\n", 1)
+    write_cards(deck(content, 2), head, blocks)
+
+
+def add_a_card(content: Path) -> None:
+    path = deck(content, 3)
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + NEW_CARD.format(n=1), encoding="utf-8")
+
+
+def move_a_card(content: Path) -> None:
+    head, blocks = cards_of(deck(content, 1))
+    moved = blocks.pop(3)
+    write_cards(deck(content, 1), head, blocks)
+    head4, blocks4 = cards_of(deck(content, 4))
+    write_cards(deck(content, 4), head4, [*blocks4[:2], moved.rstrip("\n") + "\n", *blocks4[2:]])
+
+
+def duplicate_into_a_later_file(content: Path) -> None:
+    """deck-04 gets a copy of a card of deck-01 (unchanged): the error is on deck-04's copy."""
+    _, blocks = cards_of(deck(content, 1))
+    path = deck(content, 4)
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + blocks[5], encoding="utf-8")
+
+
+def duplicate_into_an_earlier_file(content: Path) -> None:
+    """deck-01 gets a card with the id of one in deck-04 (unchanged): the error is on deck-04's line."""
+    _, blocks = cards_of(deck(content, 4))
+    other = card_id(blocks[7])
+    path = deck(content, 1)
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + NEW_CARD.format(n=2).replace("a-brand-new-card", other),
+                    encoding="utf-8")
+
+
+def remove_a_card(content: Path) -> None:
+    head, blocks = cards_of(deck(content, 2))
+    del blocks[4]
+    write_cards(deck(content, 2), head, blocks)
+
+
+def break_a_card(content: Path) -> None:
+    head, blocks = cards_of(deck(content, 3))
+    blocks[2] = blocks[2].replace("\n---\n", "\n\n", 1)  # no separator: an error
+    blocks[5] = blocks[5] + "\nAn unclosed $ sign {{no_such_name}}.\n"
+    write_cards(deck(content, 3), head, blocks)
+
+
+# name: (the change, the files it changes, the files the incremental build must parse)
+SCENARIOS = {
+    "edit one card": (edit_one_card, {"deck-02.md"}, {"deck-02.md"}),
+    "add a card": (add_a_card, {"deck-03.md"}, {"deck-03.md"}),
+    "move a card between files": (move_a_card, {"deck-01.md", "deck-04.md"}, {"deck-01.md", "deck-04.md"}),
+    "duplicate id into a later file": (duplicate_into_a_later_file, {"deck-04.md"}, {"deck-01.md", "deck-04.md"}),
+    "duplicate id into an earlier file": (duplicate_into_an_earlier_file, {"deck-01.md"}, {"deck-01.md", "deck-04.md"}),
+    "remove a card": (remove_a_card, {"deck-02.md"}, {"deck-02.md"}),
+    "an error in one file": (break_a_card, {"deck-03.md"}, {"deck-03.md"}),
+}
+
+
+# --- what a build gives ------------------------------------------------------------------------
+
+
+def apkg_contents(path: Path, tmp: Path) -> dict:
+    col = Collection(str(tmp / f"learner-{path.parent.name}-{path.stem}.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions()))
+        notes = sorted(col.db.all("select guid, flds, tags, mod from notes"))
+        nt = col.models.get(spec.NOTETYPE_ID)
+        notetype = {k: v for k, v in nt.items() if k != "usn"} if nt else None
+        decks = sorted(name.name for name in col.decks.all_names_and_ids())
+        return {"notes": notes, "notetype": notetype, "decks": decks}
+    finally:
+        col.close()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def run(s: pipeline.Settings, now: int):
+    try:
+        result = pipeline.build(s, now=now)
+    except pipeline.BuildFailed as failed:
+        return None, [d.format() for d in failed.diagnostics]
+    assert result.stamped is not None
+    outcome = [(c.card_id, c.path, c.line, c.deck, c.tags, c.fields(), result.stamped.note_mtimes[c.card_id]) for c in result.cards]
+    return result, (outcome, [d.format() for d in result.diagnostics], result.stamped.changed, result.stamped.added,
+                    result.stamped.removed, [p.name for p in result.outputs])
+
+
+def assert_same(cached: Path, plain: Path, now: int, tmp: Path, jobs: int, parsed_expected: set[str] | None, monkeypatch):
+    """Build both folders at ``now``; everything must be the same. ``parsed_expected``: the deck
+    files the cached build parses (the others are reused from the cache); None: not checked."""
+    cached_dist, plain_dist = cached.parent / "dist", plain.parent / "dist"
+    cached_before, plain_before = snapshot(cached_dist), snapshot(plain_dist)
+    parsed: list[str] = []
+    real_parse = pipeline.parse_deck_file
+
+    def spy(src):  # type: ignore[no-untyped-def]
+        parsed.append(Path(src.path).name)
+        return real_parse(src)
+
+    # Each build runs in its own folder with relative paths, so both show 'content/deck-01.md'.
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "parse_deck_file", spy)
+        m.chdir(cached.parent)
+        got, got_summary = run(settings(Path("content"), Path("dist"), cached.parent / "cache", jobs), now)
+    with monkeypatch.context() as m:
+        m.chdir(plain.parent)
+        want, want_summary = run(settings(Path("content"), Path("dist"), None, jobs), now)
+    assert got_summary == want_summary
+    assert (cached / "cards.lock.json").read_bytes() == (plain / "cards.lock.json").read_bytes()
+    if parsed_expected is not None:
+        assert sorted(parsed) == sorted(parsed_expected)
+    if want is None:  # both failed: neither wrote anything
+        assert got is None
+        assert snapshot(cached_dist) == cached_before and snapshot(plain_dist) == plain_before
+        return
+    assert got is not None
+    assert {Path(d.source.path).name for d in got.decks if d.reused is None} == set(parsed)
+    got_files, want_files = snapshot(cached_dist), snapshot(plain_dist)
+    assert sorted(got_files) == sorted(want_files)
+    for name in want_files:
+        if name.endswith(".apkg"):
+            assert apkg_contents(cached_dist / name, tmp) == apkg_contents(plain_dist / name, tmp), name
+        else:
+            assert got_files[name] == want_files[name], name  # .tsv and .ankiaddon: byte for byte
+
+
+@pytest.mark.parametrize("jobs", [2, 1])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_an_incremental_rebuild_equals_a_build_from_scratch(tmp_path, corpus_dir, scenario, jobs, monkeypatch):
+    change, changed, parsed = SCENARIOS[scenario]
+    cached, plain = tmp_path / "a" / "content", tmp_path / "b" / "content"
+    shutil.copytree(corpus_dir, cached)
+    shutil.copytree(corpus_dir, plain)
+    everything = {p.name for p in corpus_dir.glob("*.md")}
+    assert_same(cached, plain, T0, tmp_path, jobs, everything, monkeypatch)  # the first build: cold
+    assert_same(cached, plain, T0 + 1, tmp_path, jobs, set(), monkeypatch)  # nothing changed: all reused
+    originals = {p.name: p.read_bytes() for p in cached.glob("*.md")}
+    change(cached)
+    change(plain)
+    assert {p.name for p in cached.glob("*.md") if p.read_bytes() != originals[p.name]} == changed
+    assert_same(cached, plain, T1, tmp_path, jobs, parsed, monkeypatch)
+    for content in (cached, plain):  # undo the change
+        for name, data in originals.items():
+            (content / name).write_bytes(data)
+    assert_same(cached, plain, T2, tmp_path, jobs, None, monkeypatch)
+    assert_same(cached, plain, T2 + 1, tmp_path, jobs, set(), monkeypatch)
+
+
+def test_a_renamed_deck_file_is_parsed_and_its_cards_come_from_the_cache(tmp_path, corpus_dir, monkeypatch):
+    cached, plain = tmp_path / "a" / "content", tmp_path / "b" / "content"
+    shutil.copytree(corpus_dir, cached)
+    shutil.copytree(corpus_dir, plain)
+    everything = {p.name for p in corpus_dir.glob("*.md")}
+    assert_same(cached, plain, T0, tmp_path, 2, everything, monkeypatch)
+    for content in (cached, plain):
+        deck(content, 2).rename(content / "deck-02-renamed.md")
+    monkeypatch.chdir(cached.parent)
+    s = settings(Path("content"), Path("unused"), tmp_path / "a" / "cache", 1)
+    cache = s.open_cache()
+    decks, _ = pipeline.load(s, cache)
+    pipeline.check(decks, s.limits, cache)
+    assert cache is not None and cache.misses == 0 and cache.hits > 0  # the old path's record still serves
+    assert_same(cached, plain, T1, tmp_path, 2, {"deck-02-renamed.md"}, monkeypatch)
+    assert len(list((tmp_path / "a" / "cache").glob("*/files/*.json"))) == len(everything)  # the old record is gone
+
+
+def _dies(conn):  # type: ignore[no-untyped-def]
+    conn.close()
+    import os
+
+    os._exit(3)
+
+
+@pytest.mark.parametrize("failure", ["writer process dies", "writer reports a failure"])
+def test_the_build_writes_the_apkg_itself_when_the_writer_fails(tmp_path, corpus_dir, monkeypatch, failure):
+    from builder import apkg_writer
+
+    cached, plain = tmp_path / "a" / "content", tmp_path / "b" / "content"
+    shutil.copytree(corpus_dir, cached)
+    shutil.copytree(corpus_dir, plain)
+    assert_same(cached, plain, T0, tmp_path, 2, {p.name for p in corpus_dir.glob("*.md")}, monkeypatch)
+    edit_one_card(cached)
+    edit_one_card(plain)
+    if failure == "writer process dies":
+        monkeypatch.setattr(apkg_writer, "_serve", _dies)
+    else:
+        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("no disk space left, say")
+
+        monkeypatch.setattr("builder.package.write_apkg", broken)  # in the writer process only ...
+        real_wait = apkg_writer.ApkgWriter.wait
+
+        def wait_then_restore(self, timeout=apkg_writer.WAIT_SECONDS):  # type: ignore[no-untyped-def]
+            ok = real_wait(self, timeout)
+            monkeypatch.undo()  # ... the build's own process writes with the real one
+            return ok
+
+        monkeypatch.setattr(apkg_writer.ApkgWriter, "wait", wait_then_restore)
+    started = []
+    real_start = apkg_writer.ApkgWriter.start.__func__  # type: ignore[attr-defined]
+
+    def counting_start(cls):  # type: ignore[no-untyped-def]
+        writer = real_start(cls)
+        started.append(writer)
+        return writer
+
+    monkeypatch.setattr(apkg_writer.ApkgWriter, "start", classmethod(counting_start))
+    assert_same(cached, plain, T1, tmp_path, 2, {"deck-02.md"}, monkeypatch)
+    assert started and all(not w._process.is_alive() for w in started)
