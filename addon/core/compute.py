@@ -287,7 +287,7 @@ class _BlockParser:
         if not stripped:
             return
         at = start + (len(code) - len(code.lstrip()))
-        for i, ch in enumerate(code):
+        for i, ch in enumerate("" if code.isascii() else code):  # the loop only finds where
             if ord(ch) > 126 and not _in_quotes(code, i):
                 raise ComputeError(f"unexpected character {ch!r} (U+{ord(ch):04X}); use plain ASCII outside quotes", start + i)
         first = re.match(r"[A-Za-z_]\w*", stripped)
@@ -515,6 +515,8 @@ def parse_compute(source: str, limits: Limits = DEFAULT_LIMITS) -> ComputeModel:
 
 
 def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line
     in_quotes = False
     for i, ch in enumerate(line):
         if ch == '"':

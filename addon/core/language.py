@@ -235,7 +235,8 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
     stripped = source.strip()
     if not stripped:
         raise ComputeError("expected an expression", 0)
-    for i, ch in enumerate(source):
+    plain = source.isascii() and source.replace("\t", " ").isprintable()
+    for i, ch in enumerate("" if plain else source):  # the loop only finds where
         if ord(ch) > 126 or (ord(ch) < 32 and ch not in "\t"):
             raise ComputeError(
                 f"unexpected character {ch!r} (U+{ord(ch):04X}); formulas use plain ASCII "
@@ -260,6 +261,8 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
 
 
 def _check_bracket_depth(source: str, limits: Limits) -> None:
+    if sum(source.count(c) for c in "([{") <= limits.max_depth:
+        return  # cannot nest deeper than it has brackets
     depth = 0
     for i, ch in enumerate(source):
         if ch in "([{":
