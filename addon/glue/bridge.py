@@ -113,9 +113,14 @@ def parse_message(message: str) -> dict[str, Any]:
 # -- handlers: a few lines each, calling the core --------------------------------------------
 
 
+def _remember(model, shown: Shown, env: dict[str, float]) -> None:
+    """The values the learner is looking at, read off an evaluation (which checked them)."""
+    shown.values = {p.name: env[p.name] for p in model.parameters}
+
+
 def _evaluate(model, request, shown: Shown, settings: Settings) -> dict[str, Any]:
     env = model.evaluate(request["values"])  # validates every value; raises ComputeError
-    shown.values = model.resolve(request["values"])
+    _remember(model, shown, env)
     reply: dict[str, Any] = {"ok": True, "texts": format_keys(request["keys"], model, env)}
     if settings.show_expected_on_question:
         reply["expected"] = model.expected_text(env)
@@ -124,8 +129,9 @@ def _evaluate(model, request, shown: Shown, settings: Settings) -> dict[str, Any
 
 def _check(model, request, shown: Shown, settings: Settings) -> dict[str, Any]:
     shown.typed = request["text"]
-    judged = verdict(model, request["text"], request["values"], settings)  # raises ComputeError on bad values
-    shown.values = model.resolve(request["values"])
+    env = model.evaluate(request["values"])  # validates every value; raises ComputeError
+    judged = verdict(model, request["text"], env, settings)
+    _remember(model, shown, env)
     return {"ok": True, "state": judged.state, "message": judged.message}
 
 

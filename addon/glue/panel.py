@@ -90,13 +90,11 @@ def initial_values(model: ComputeModel, settings: Settings) -> dict[str, float]:
     return model.random_values() if settings.new_numbers_every_show else model.defaults()
 
 
-def verdict(model: ComputeModel, text: str, values: Mapping[str, float], settings: Settings) -> Verdict:
-    """Judge ``text`` at ``values``: the card's own check, or with the config's tolerance."""
-    if settings.tolerance_percent is None:
-        return model.check(text, values)
+def verdict(model: ComputeModel, text: str, env: Mapping[str, float], settings: Settings) -> Verdict:
+    """Judge ``text`` against an evaluation ``env`` (ComputeModel.evaluate): the card's tolerance, or the config's."""
     answer = model.answer
-    expected = model.evaluate(values)["answer"]
-    return check_answer(text, expected, answer.unit, Tolerance(relative=settings.tolerance_percent / 100), answer.display)
+    tolerance = answer.tolerance if settings.tolerance_percent is None else Tolerance(relative=settings.tolerance_percent / 100)
+    return check_answer(text, env["answer"], answer.unit, tolerance, answer.display)
 
 
 def placeholder_keys(card_html: str) -> list[str]:
@@ -175,7 +173,7 @@ def answer_panel(model: ComputeModel, values: Mapping[str, float], typed: str, s
             f'<span class="cc-chip" data-cc-used="{html.escape(parameter.name)}">'
             f"<code>{html.escape(parameter.name)}</code> = {html.escape(shown)}</span>"
         )
-    judged = verdict(model, typed, values, settings)
+    judged = verdict(model, typed, env, settings)
     state = judged.state if typed.strip() else "incomplete"
     message = judged.message if typed.strip() else "No answer typed."
     typed_html = html.escape(typed.strip()) if typed.strip() else "—"
