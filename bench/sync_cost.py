@@ -34,19 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from addon.core import notetype as spec  # noqa: E402
-from tests.support.content_copy import Author  # noqa: E402
+from tests.support.content_copy import TEXT_EDITS, Author  # noqa: E402
 from tests.support.sync_server import Device, SyncKind, _stop, start_sync_server  # noqa: E402
 from tests.updates.learner import EASY, counts, import_apkg, study  # noqa: E402
 
 T0 = 1_800_000_000
 OTHER_NOTES = 10_000
-EDITS = [
-    ("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
-     "Why does grouped-query attention (GQA) shrink the KV cache?"),
-    ("medusa", "What is Medusa and how does it differ from a separate draft model?",
-     "What is Medusa, and how does it differ from using a separate draft model?"),
-    ("eagle", "EAGLE conditions its shallow draft", "EAGLE conditions its small one-layer draft"),
-]
+EDITS = TEXT_EDITS
 RESULTS = ROOT / "bench" / "results" / "sync_cost.md"
 
 

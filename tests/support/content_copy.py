@@ -23,6 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 CONTENT = REPO / "content"
 DECK_FILE = "ch19-kv-cache.md"
 APKG_NAME = "ch19-kv-cache.apkg"
+# A text-only update as an author makes it: two questions and one answer reworded.
+TEXT_EDITS = (  # (card id, old text, new text)
+    ("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
+     "Why does grouped-query attention (GQA) shrink the KV cache?"),
+    ("medusa", "What is Medusa and how does it differ from a separate draft model?",
+     "What is Medusa, and how does it differ from using a separate draft model?"),
+    ("eagle", "EAGLE conditions its shallow draft", "EAGLE conditions its small one-layer draft"),
+)
 _HEADING = re.compile(r"^## (\S+)\s*$", re.M)
 
 

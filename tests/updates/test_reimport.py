@@ -10,7 +10,7 @@ from anki.collection import Collection
 
 from addon.core import notetype as spec
 from addon.core.card import guid_for
-from tests.support.content_copy import Author
+from tests.support.content_copy import TEXT_EDITS, Author
 from tests.updates.learner import (
     EASY,
     GOOD,
@@ -27,13 +27,7 @@ from tests.updates.learner import (
 
 T0 = 1_800_000_000  # the build clock; v2 is built in the same second on purpose
 CSS_RULE = "\n.cc-answer strong { color: #b8002e; }\n"
-EDITS = [  # (card, old text, new text): two questions and one answer
-    ("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
-     "Why does grouped-query attention (GQA) shrink the KV cache?"),
-    ("medusa", "What is Medusa and how does it differ from a separate draft model?",
-     "What is Medusa, and how does it differ from using a separate draft model?"),
-    ("eagle", "EAGLE conditions its shallow draft", "EAGLE conditions its small one-layer draft"),
-]
+EDITS = TEXT_EDITS
 EDITED = sorted(card_id for card_id, _, _ in EDITS)
 NEW_CARD = """\
 ## kv-per-token

@@ -6,7 +6,7 @@ Two devices (headless collections) and Anki's own sync server on 127.0.0.1.
 from __future__ import annotations
 
 from addon.core import notetype as spec
-from tests.support.content_copy import Author
+from tests.support.content_copy import TEXT_EDITS, Author
 from tests.support.sync_server import Device, SyncKind
 from tests.updates.learner import (
     EASY,
@@ -23,13 +23,7 @@ from tests.updates.learner import (
 
 T0 = 1_800_000_000
 CSS_RULE = ".cc-answer strong { color: #b8002e; }"
-EDITS = [
-    ("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
-     "Why does grouped-query attention (GQA) shrink the KV cache?"),
-    ("medusa", "What is Medusa and how does it differ from a separate draft model?",
-     "What is Medusa, and how does it differ from using a separate draft model?"),
-    ("eagle", "EAGLE conditions its shallow draft", "EAGLE conditions its small one-layer draft"),
-]
+EDITS = TEXT_EDITS
 
 
 def test_text_update_syncs_normally_and_keeps_reviews_from_the_other_device(tmp_path, sync_server, monkeypatch):
