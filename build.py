@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "build"
     writer = None
-    if command == "build" and not args.no_cache and Path(args.content).is_dir():
-        if _up_to_date(args):
+    if command == "build" and Path(args.content).is_dir():
+        if not args.no_cache and _up_to_date(args):
             return 0
         writer = _start_writer(args)
     try:
@@ -43,15 +43,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _start_writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """On an incremental build, a process that gets anki ready while this one parses (builder/apkg_writer.py).
+    """A process that gets anki ready while this one parses, then writes the .apkg files (builder/apkg_writer.py).
 
     Started here, before the build's own modules are imported, so it has the longest head start.
     """
     from builder import apkg_writer
 
-    if apkg_writer.worth_starting(args.jobs, Path(args.cache_dir), Path(args.content)):
-        return apkg_writer.ApkgWriter.start()
-    return None
+    return apkg_writer.ApkgWriter.start() if apkg_writer.wanted(args.jobs, Path(args.content)) else None
 
 
 def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore[no-untyped-def]

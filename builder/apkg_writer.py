@@ -1,20 +1,23 @@
-"""A process that gets anki ready while the build parses and renders, then writes .apkg files.
+"""A process that gets anki ready while the build parses, then writes the .apkg files as decks render.
 
-Writing one deck's .apkg takes about 0.1 s, but a process that writes its first one also spends about
-0.2 s importing anki and starting its backend. On a rebuild that writes one or two decks, that start-up
-would sit on the critical path; this writer is forked when the build starts (``start``), does the
-start-up on the other core while this process parses, checks and renders, and then writes the
-.apkg files it is sent (with ``package.write_apkg``, exactly as the build would in its own process).
+Writing a deck's .apkg takes about 0.08 s per 1,250 cards, and a process that writes its first one
+also spends about 0.17 s importing anki and starting its backend. The writer is forked when the
+build starts (``start``) and does that start-up on the other core while the build reads and parses
+the deck files. Then, while the cards render, the build sends it each deck's notes in batches as
+they come (``add``: the process adds them to its one collection, ``package.PackageWriter``) and
+asks for the deck's .apkg once all its cards rendered clean (``export``). So when the last card is
+rendered, only the last deck's export is left to do.
 
-Used only by ``build`` with ``jobs`` > 1 on an incremental build (see pipeline.build); a cold build
-writes its many decks over ``cache.parallel_map`` as before. Nothing but the jobs and the outcome
-crosses the pipe. If the writer fails in any way, the build writes the .apkg files itself. The
-process is always stopped (``close``), also when the build fails.
+Started by a build with two jobs or more on two cores or more (``wanted``). Nothing but the cards,
+their mtimes and the outcome crosses the pipe. If the writer fails in any way, the build writes the
+.apkg files itself (``package.write_apkg``). The process is always stopped (``close``), also when
+the build fails, and its collection folder removed.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -28,20 +31,29 @@ Job = tuple[Path, list[Card], Path, str]  # (the .apkg, its cards, a work folder
 WAIT_SECONDS = 300.0  # far longer than writing three decks takes; then the build writes them itself
 
 
-def worth_starting(jobs: int, cache_dir: Path, content_dir: Path) -> bool:
-    """Whether a build should start a writer: two cores to use and an incremental build (the cache
-    holds deck-file records, so most decks will be reused and few written)."""
-    from .cache import has_records
+def wanted(jobs: int, content_dir: Path) -> bool:
+    """Whether a build should start a writer: two jobs and two cores to use, and a deck file to write."""
+    from .source import discover
 
-    return jobs > 1 and (os.cpu_count() or 1) > 1 and has_records(cache_dir, content_dir)
+    if min(jobs, os.cpu_count() or 1) < 2:
+        return False
+    try:
+        return bool(discover(content_dir))
+    except OSError:
+        return False
 
 
 class ApkgWriter:
-    def __init__(self, conn: Any, process: Any) -> None:
+    """One writer process, and the thread that sends it jobs in order (so ``submit`` never blocks)."""
+
+    def __init__(self, conn: Any, process: Any, scratch: Path) -> None:
         self._conn = conn
         self._process = process
+        self._scratch = scratch  # the process's collection lives here; removed by ``close``
+        self._open: set[str] = set()  # decks with notes added and no export asked for yet
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # messages for the process; _SENDER_DONE ends the thread
         self._sender: threading.Thread | None = None
-        self._sent = 0
+        self._sent = 0  # jobs submitted whose outcome has not been received
         self._closed = False
         self._stopping = False
 
@@ -51,30 +63,58 @@ class ApkgWriter:
         import multiprocessing
 
         try:
+            scratch = Path(tempfile.mkdtemp(prefix="compute-cards-writer-", dir=_SHM if os.access(_SHM, os.W_OK) else None))
+        except OSError:
+            return None
+        try:
             context = multiprocessing.get_context("fork")
             parent, child = context.Pipe()
-            process = context.Process(target=_serve, args=(child,), daemon=True)
+            process = context.Process(target=_serve, args=(child, scratch), daemon=True)
             process.start()
         except (ValueError, OSError):
+            shutil.rmtree(scratch, ignore_errors=True)
             return None
         child.close()
-        return cls(parent, process)
+        return cls(parent, process, scratch)
+
+    def add(self, deck: str, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
+        """Queue notes for the deck ``deck`` (any name, unique in this build); the process adds them
+        to its collection at once, so that ``export`` later has only the package left to write."""
+        mtimes = {card.card_id: note_mtimes[card.card_id] for card in cards}
+        self._post(("add", deck, cards, mtimes, notetype_mtime))
+        self._open.add(deck)
+
+    def export(self, deck: str, apkg: Path) -> None:
+        """Queue writing the .apkg of every note added for ``deck``; ``wait`` for the outcome."""
+        self._post(("export", deck, apkg))
+        self._open.discard(deck)
+        self._sent += 1
 
     def submit(self, jobs: list[Job], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
-        """Send the jobs without waiting (the writer may still be importing anki); ``wait`` for them."""
-        mtimes = {card.card_id: note_mtimes[card.card_id] for _, cards, _, _ in jobs for card in cards}
-        message = ([(apkg, cards, work) for apkg, cards, work, _ in jobs], mtimes, notetype_mtime)
-        self._sent += 1
-        self._sender = threading.Thread(target=_send, args=(self._conn, message), daemon=True)
-        self._sender.start()
+        """Queue whole decks (``add``, then ``export``) without waiting; ``wait`` for them."""
+        for apkg, cards, _, _ in jobs:
+            self.add(str(apkg), cards, note_mtimes, notetype_mtime)
+            self.export(str(apkg), apkg)
+
+    def _post(self, message: Any) -> None:
+        self._outbox.put(message)
+        if self._sender is None:
+            self._sender = threading.Thread(target=self._send_all, daemon=True)
+            self._sender.start()
+
+    def _send_all(self) -> None:
+        while True:
+            message = self._outbox.get()
+            if message is _SENDER_DONE:
+                return
+            _send(self._conn, message)
+            if message is None:  # the process was told to exit: nothing more to send
+                return
 
     def wait(self, timeout: float = WAIT_SECONDS) -> bool:
         """Until every submitted job is written: True; False when the writer failed, died or took
         longer than ``timeout`` (the caller then writes the jobs itself, so a failure that is real
         is raised there, in the build's own process)."""
-        if self._sender is not None:
-            self._sender.join()
-            self._sender = None
         while self._sent:
             try:
                 if not self._conn.poll(timeout):
@@ -88,31 +128,37 @@ class ApkgWriter:
         return True
 
     def stop(self) -> None:
-        """Ask an idle writer to exit, without waiting for it (``close`` waits)."""
+        """Ask the writer to exit once its queued jobs are written, without waiting (``close`` waits)."""
         if not self._stopping and not self._closed:
             self._stopping = True
-            _send(self._conn, None)
+            self._post(None)
 
     def close(self) -> None:
         """Stop the process (a busy one is terminated); never raises; a second call does nothing."""
         if self._closed:
             return
         self._closed = True
-        if self._sender is not None:
-            self._sender.join(timeout=5)
-        if self._sent:  # a job is still running (wait failed or was never called): no point finishing it
+        if self._sent or self._open:  # work still queued or running (the build failed or wait did): no point finishing it
             self._process.terminate()
         elif not self._stopping:
             self._stopping = True
-            _send(self._conn, None)
+            self._post(None)
         self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=5)
+        self._outbox.put(_SENDER_DONE)  # a sender blocked on a dead process's pipe fails and then sees this
         try:
             self._conn.close()
         except OSError:
             pass
+        if self._sender is not None:
+            self._sender.join(timeout=5)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+_SENDER_DONE = object()
+_SHM = "/dev/shm"  # SQLite syncs a collection to disk many times per .apkg: in memory when possible
 
 
 def _send(conn: Any, message: Any) -> None:
@@ -122,38 +168,66 @@ def _send(conn: Any, message: Any) -> None:
         pass
 
 
-def _serve(conn: Any) -> None:
-    """The writer process: import anki and start its backend, then write what it is sent."""
+def _serve(conn: Any, scratch: Path) -> None:
+    """The writer process: import anki and start its backend, then add and export what it is sent.
+
+    One collection (``package.PackageWriter``) serves the whole build. Messages: ``("add", deck,
+    cards, mtimes, notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
+    ``("export", deck, apkg)``, answered by ``(ok, traceback or None)``; None: exit.
+    """
     try:
-        _warm_up()
+        _warm_up(scratch)
     except Exception:  # noqa: BLE001 - the job itself will report a real problem
         pass
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        jobs, mtimes, notetype_mtime = message
-        try:
-            from . import package
+    writer = None
+    note_ids: dict[str, list[int]] = {}
+    failed: dict[str, str] = {}  # deck -> why adding its notes failed
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            if message[0] == "add":
+                _, deck, cards, mtimes, notetype_mtime = message
+                if deck in failed:
+                    continue
+                try:
+                    from .package import PackageWriter
 
-            for apkg, cards, work in jobs:
-                package.write_apkg(apkg, cards, mtimes, notetype_mtime, work)
-            conn.send((True, None))
-        except BaseException:  # noqa: BLE001 - reported to the build, which raises it
-            conn.send((False, traceback.format_exc()))
+                    if writer is None:
+                        writer = PackageWriter(scratch, notetype_mtime)
+                    if writer.notetype_mtime != notetype_mtime:
+                        raise ValueError("one build has one note type mtime")
+                    note_ids.setdefault(deck, []).extend(writer.add(cards, mtimes))
+                except BaseException:  # noqa: BLE001 - reported with the deck's export
+                    failed[deck] = traceback.format_exc()
+                continue
+            _, deck, apkg = message
+            try:
+                if deck in failed:
+                    raise RuntimeError(failed.pop(deck))
+                if writer is None or deck not in note_ids:
+                    raise RuntimeError(f"no notes were added for {deck}")
+                writer.export(apkg, note_ids.pop(deck))
+                conn.send((True, None))
+            except BaseException:  # noqa: BLE001 - reported to the build, which writes the deck itself
+                conn.send((False, traceback.format_exc()))
+    finally:
+        if writer is not None:
+            writer.close()
 
 
-def _warm_up() -> None:
+def _warm_up(scratch: Path) -> None:
     """Import anki and open (then drop) a collection: the backend's one-time start-up."""
     from anki.collection import Collection
 
     from . import package  # noqa: F401 - imported here so a job starts writing at once
 
-    scratch = Path(tempfile.mkdtemp(prefix="compute-cards-warm-", dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None))
+    folder = Path(tempfile.mkdtemp(prefix="warm-", dir=scratch))
     try:
-        Collection(str(scratch / "warm.anki2")).close()
+        Collection(str(folder / "warm.anki2")).close()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -40,7 +40,7 @@ import shutil
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from addon.core.card import Card
 
@@ -239,21 +239,21 @@ class BuildCache:
     # --- saving ------------------------------------------------------------------------------
 
     def save(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str],
-             diagnostics: Sequence[Any] = ()) -> None:
+             diagnostics: Sequence[Any] = (), bodies: dict[str, bytes] | None = None) -> None:
         """Record a successful build; never raises for I/O problems.
 
         A record is written for each deck file that was parsed (a reused one is current already)
         and has no diagnostic (a reused file must give the same diagnostics: none), records of paths
         that are no longer deck files are removed, and so are the .apkg files this build did not
         use. ``decks``: the build's DeckFiles; ``card_hashes``: card id -> its hash in the state
-        file; ``diagnostics``: the build's (warnings; a build with errors saves nothing).
+        file; ``diagnostics``: the build's (warnings; a build with errors saves nothing);
+        ``bodies``: shown path -> ``record_body`` of that deck file's cards, where the build made it already.
         """
+        bodies = bodies or {}
         try:
             folder = self.files_dir
             folder.mkdir(parents=True, exist_ok=True)
-            by_path: dict[str, list[Card]] = {}
-            for card in cards:
-                by_path.setdefault(card.path, []).append(card)
+            by_path = _by_path(cards)
             keep = set()
             flagged = {d.position.path for d in diagnostics}
             for deck in decks:
@@ -269,7 +269,8 @@ class BuildCache:
                     continue
                 key = self.deck_apkgs.get(shown)
                 apkg = [key, self.used_apkgs[key]] if key is not None and key in self.used_apkgs else None
-                self._write_record(name, shown, deck.digest, deck.deck, deck.tags, deck_cards, card_hashes, apkg)
+                body = bodies.get(shown) or self.record_body(deck_cards, card_hashes)
+                self._write_record(name, shown, deck.digest, deck.deck, deck.tags, body, apkg)
             for path in folder.iterdir():
                 if path.name not in keep:
                     path.unlink(missing_ok=True)
@@ -282,9 +283,8 @@ class BuildCache:
         except OSError:
             pass
 
-    def _write_record(self, name: str, shown: str, digest: str, deck: str, tags: Sequence[str],
-                      deck_cards: Sequence[Card], card_hashes: dict[str, str], apkg: list[str] | None) -> None:
-        dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    def record_body(self, deck_cards: Sequence[Card], card_hashes: dict[str, str]) -> bytes:
+        """The encoded columns of a deck file's record (the bulk of writing it); every card needs its key."""
         keys = self.card_keys
         columns = {
             "ids": [c.card_id for c in deck_cards], "lines": [c.line for c in deck_cards],
@@ -293,15 +293,28 @@ class BuildCache:
             "back": [c.back for c in deck_cards], "formula": [c.formula for c in deck_cards],
             "compute": [c.compute for c in deck_cards], "source": [c.source for c in deck_cards],
         }
-        body = dumps(columns).encode("utf-8", "surrogatepass")
+        return _dumps(columns).encode("utf-8", "surrogatepass")
+
+    def _write_record(self, name: str, shown: str, digest: str, deck: str, tags: Sequence[str], body: bytes,
+                      apkg: list[str] | None) -> None:
         head = {"version": CACHE_VERSION, "salt": self.salt, "path": shown, "digest": digest, "deck": deck,
                 "tags": list(tags), "apkg": apkg, "body": hashlib.sha256(body).hexdigest()}
         target = self.files_dir / name
         tmp = self.files_dir / f".{name}.{os.getpid()}.tmp"
         with tmp.open("wb") as f:
-            f.write(dumps(head).encode("utf-8", "surrogatepass") + b"\n")
+            f.write(_dumps(head).encode("utf-8", "surrogatepass") + b"\n")
             f.write(body)
         tmp.replace(target)
+
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _by_path(cards: Iterable[Card]) -> dict[str, list[Card]]:
+    by_path: dict[str, list[Card]] = {}
+    for card in cards:
+        by_path.setdefault(card.path, []).append(card)
+    return by_path
 
 
 def has_records(cache_dir: Path | None, content_dir: Path) -> bool:
@@ -354,43 +367,55 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
-                 progress: Callable[[int], None] | None = None, min_items: int = PARALLEL_MIN_ITEMS) -> list[R]:
+                 progress: Callable[[int], None] | None = None, min_items: int = PARALLEL_MIN_ITEMS,
+                 lazy: bool = False, nice: int = 0) -> Iterable[R]:
     """``[fn(x) for x in items]``, in order, over ``jobs`` forked worker processes.
 
     The workers inherit ``fn`` and ``items`` from this process (fork), so nothing but the results
     crosses a pipe. Falls back to a plain loop for few items, one job, or where fork is unavailable.
+    ``lazy``: an iterator that yields each result as soon as it and those before it are done (the
+    caller can act on the first results while the workers compute the rest); else a list.
+    ``nice``: the workers' niceness (``os.nice``), so a process that consumes their results as they
+    come (the build's .apkg writer) keeps up with them.
     """
+    results = _parallel(fn, items, jobs, progress, min_items, nice)
+    return results if lazy else list(results)
+
+
+def _parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int, progress: Callable[[int], None] | None,
+              min_items: int, nice: int) -> Iterator[R]:
     global _job
     jobs = min(jobs, os.cpu_count() or 1)
     if jobs < 2 or len(items) < max(2, min_items):
-        return _serial(fn, items, progress)
+        yield from _serial(fn, items, progress)
+        return
     import multiprocessing
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
-        return _serial(fn, items, progress)
-    size = max(1 if min_items < 50 else 50, -(-len(items) // (jobs * 8)))  # several chunks per worker: balanced
+        yield from _serial(fn, items, progress)
+        return
+    size = max(1 if min_items < 50 else 50, -(-len(items) // (jobs * 16)))  # several chunks per worker: balanced
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _job = (fn, items)
     try:
-        with context.Pool(jobs) as pool:
-            results: list[R] = []
+        with context.Pool(jobs, initializer=os.nice, initargs=(nice,)) as pool:
+            done = 0
             for part in pool.imap(_run_chunk, chunks):
-                results.extend(part)
+                done += len(part)
+                yield from part
                 if progress:
-                    progress(len(results))
+                    progress(done)
     finally:
         _job = None
-    return results
 
 
-def _serial(fn: Callable[[T], R], items: Iterable[T], progress: Callable[[int], None] | None) -> list[R]:
-    results = []
+def _serial(fn: Callable[[T], R], items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[R]:
+    n = 0
     for n, item in enumerate(items, 1):
-        results.append(fn(item))
+        yield fn(item)
         if progress and n % 250 == 0:
             progress(n)
     if progress:
-        progress(len(results))
-    return results
+        progress(n)

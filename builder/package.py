@@ -28,46 +28,86 @@ def slug(text: str) -> str:
 
 def write_apkg(path: Path, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int, work: Path) -> None:
     """Write one .apkg: the Compute Card note type with its fixed ids, the decks, the notes with their mtimes."""
-    from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions, NoteIdsLimit
-
     work.mkdir(parents=True, exist_ok=True)
     scratch = _scratch_dir(work)
-    col = Collection(str(scratch / "build.anki2"))
     try:
-        notetype = _add_notetype(col, notetype_mtime)
+        with PackageWriter(scratch, notetype_mtime) as writer:
+            writer.export(path, writer.add(cards, note_mtimes))
+    finally:
+        if scratch != work:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+class PackageWriter:
+    """A throw-away collection (official ``anki`` package) holding the Compute Card note type, to which
+    the notes of one or more decks are added, and from which each deck's .apkg is exported.
+
+    ``write_apkg`` uses one per deck; a writer process (builder/apkg_writer.py) uses one for the whole
+    build and adds a deck's notes while the rest of it still renders. Exporting by note ids gives the
+    same package either way: those notes, their cards and decks, and the note type.
+    """
+
+    def __init__(self, folder: Path, notetype_mtime: int) -> None:
+        from anki.collection import Collection
+
+        self.notetype_mtime = notetype_mtime
+        self._col = Collection(str(Path(tempfile.mkdtemp(prefix="collection-", dir=folder)) / "build.anki2"))
+        try:
+            self._notetype = _add_notetype(self._col, notetype_mtime)
+            self._blank = self._col.new_note(self._notetype)  # each note added is a copy with its own values
+        except BaseException:
+            self._col.close()
+            raise
+        self._deck_ids: dict[str, int] = {}  # one backend call per deck, not per card
+
+    def add(self, cards: list[Card], note_mtimes: dict[str, int]) -> list[int]:
+        """Add the cards' notes with their mtimes; their note ids, in order."""
+        from anki.collection import AddNoteRequest
+        from anki.notes import Note
+
+        col, blank = self._col, self._blank
         requests = []
-        deck_ids: dict[str, int] = {}  # one backend call per deck, not per card
         for card in cards:
-            note = col.new_note(notetype)
-            for i, value in enumerate(card.fields()):
-                note.fields[i] = value
+            note = Note.__new__(Note)  # not copy.copy: Note's __getattr__ makes that slow
+            note.__dict__.update(blank.__dict__)
+            note.fields = list(card.fields())
             note.tags = list(card.tags)
             note.guid = card.guid
-            deck_id = deck_ids.get(card.deck)
+            deck_id = self._deck_ids.get(card.deck)
             if deck_id is None:
-                deck_id = deck_ids[card.deck] = col.decks.id(card.deck)
+                deck_id = self._deck_ids[card.deck] = col.decks.id(card.deck)
             requests.append(AddNoteRequest(note=note, deck_id=deck_id))
         col.add_notes(requests)
-        rows = col.db.all("select id, guid from notes")
-        by_guid = {c.guid: c for c in cards}
+        ids = [int(request.note.id) for request in requests]
         # One UPDATE per distinct mtime (usually one or two), not one per note: the backend spends
         # 0.2-0.8 ms on each statement (also with executemany), 2 ms on one 'where id in (...)'.
         by_mtime: dict[int, list[int]] = {}
-        for note_id, guid in rows:
-            by_mtime.setdefault(int(note_mtimes[by_guid[guid].card_id]), []).append(int(note_id))
-        for mtime, ids in sorted(by_mtime.items()):
-            for start in range(0, len(ids), 10_000):
-                chunk = ",".join(map(str, ids[start : start + 10_000]))  # integers from the database
+        for note_id, card in zip(ids, cards):
+            by_mtime.setdefault(int(note_mtimes[card.card_id]), []).append(note_id)
+        for mtime, same in sorted(by_mtime.items()):
+            for start in range(0, len(same), 10_000):
+                chunk = ",".join(map(str, same[start : start + 10_000]))  # integers from the database
                 col.db.execute(f"update notes set mod = ?, usn = -1 where id in ({chunk})", mtime)
-        col.export_anki_package(
+        return ids
+
+    def export(self, path: Path, note_ids: list[int]) -> None:
+        """The .apkg of these notes (added by ``add``): no scheduling, no deck options, no media."""
+        from anki.collection import ExportAnkiPackageOptions, NoteIdsLimit
+
+        self._col.export_anki_package(
             out_path=str(path),
             options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False),
-            limit=NoteIdsLimit([note_id for note_id, _ in rows]),
+            limit=NoteIdsLimit(note_ids),
         )
-    finally:
-        col.close()
-        if scratch != work:
-            shutil.rmtree(scratch, ignore_errors=True)
+
+    def close(self) -> None:
+        self._col.close()
+
+    def __enter__(self) -> "PackageWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _scratch_dir(work: Path) -> Path:

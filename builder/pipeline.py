@@ -21,7 +21,7 @@ from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 
 from . import cache as build_cache, markup, package, state, uptodate
-from .apkg_writer import ApkgWriter, worth_starting
+from .apkg_writer import ApkgWriter, wanted as writer_wanted
 from .source import DeckFile, RawCard, SourceFile, Text, decode_source, discover, parse_deck_file, read_bytes
 
 
@@ -80,7 +80,8 @@ def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = 
     return src.diagnostic(line, col, message, severity)
 
 
-WRITER_MAX_DECKS = 3  # more decks to write: over ``jobs`` fresh processes, as in a cold build
+BATCH = 250  # rendered cards are sent to the .apkg writer in batches of this many
+RENDER_NICENESS = 10  # render workers yield the cores to the .apkg writer, which then keeps up with them
 
 
 # --- stages ------------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def _check_compute(src: SourceFile, piece: Text,
         return None, None, [at(src, piece, e.offset, e.message)]
     try:
         values = model.evaluate()
-        problem = model.expect_problem()
+        problem = model.expect_problem(values)
     except ComputeError as e:
         return None, None, [at(src, piece, e.offset, f"at the default values: {e.message}")]
     if problem:
@@ -204,41 +205,69 @@ def _check_compute(src: SourceFile, piece: Text,
 
 
 def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None,
-           cache: build_cache.BuildCache | None = None, jobs: int = 1) -> tuple[list[Card], list[Diagnostic]]:
+           cache: build_cache.BuildCache | None = None, jobs: int = 1, hashes: dict[str, str] | None = None,
+           rendered: Callable[[str, list[Card], bool], None] | None = None) -> tuple[list[Card], list[Diagnostic]]:
     """Every card's Markdown to the note's field values, placeholders filled with the defaults.
 
     Cards the cache holds are not rendered again; the others are rendered over ``jobs`` processes
     (builder/cache.py), and the clean ones go into the cache.
+
+    ``hashes``: filled with the state-file hash (``state.card_hash``) of each card rendered clean,
+    computed in the process that renders it. ``rendered``: called, while the rest still renders,
+    with a deck file's path and its next cards, in batches, as long as all its cards are clean; the
+    last call for a deck says ``True`` (all its cards are there). ``build`` sends them to the
+    .apkg writer.
     """
     todo = [item for item in checked if item.cached is None]
     report = (lambda done: progress("Rendering cards", len(checked) - len(todo) + done, len(checked))) if progress else None
-    rendered = iter(build_cache.parallel_map(_check_and_render, todo, jobs, report))
+    work = functools.partial(_check_and_render, with_hash=hashes is not None)
+    results = iter(build_cache.parallel_map(work, todo, jobs, report, lazy=rendered is not None,
+                                            nice=RENDER_NICENESS if rendered is not None else 0))
     cards, check_diags, diags = [], [], []
+    batch: list[Card] = []  # the next clean cards of the deck file being rendered, not yet sent
+    deck_path, deck_clean = None, True
     for item in checked:
         raw = item.raw
+        if rendered is not None and item.source.path != deck_path:
+            if deck_path is not None and deck_clean:
+                rendered(deck_path, batch, True)
+            batch, deck_path, deck_clean = [], item.source.path, True
         if item.cached is not None:
-            cards.append(Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached))
+            card = Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached)
             if cache and item.cache_key:
                 cache.card_keys[raw.card_id] = item.cache_key
-            continue
-        card, compute_diags, card_diags = next(rendered)
+        else:
+            card, digest, compute_diags, card_diags = next(results)
+            check_diags.extend(compute_diags)
+            diags.extend(card_diags)
+            if card_diags or compute_diags:
+                deck_clean = False
+            else:
+                if hashes is not None:
+                    hashes[card.card_id] = digest
+                if cache and item.cache_key:
+                    cache.put(item.cache_key, card)
         cards.append(card)
-        check_diags.extend(compute_diags)
-        diags.extend(card_diags)
-        if cache and item.cache_key and not card_diags and not compute_diags:
-            cache.put(item.cache_key, card)
+        if rendered is not None and deck_clean:
+            batch.append(card)
+            if len(batch) == BATCH:
+                rendered(deck_path, batch, False)  # type: ignore[arg-type]
+                batch = []
+    if rendered is not None and deck_path is not None and deck_clean:
+        rendered(deck_path, batch, True)
     return cards, check_diags + diags
 
 
-def _check_and_render(item: CheckedCard) -> tuple[Card, list[Diagnostic], list[Diagnostic]]:
-    """A deferred compute check (see ``check``), then the render: in a worker process or in this one."""
+def _check_and_render(item: CheckedCard, with_hash: bool = False) -> tuple[Card, str, list[Diagnostic], list[Diagnostic]]:
+    """A deferred compute check (see ``check``), then the render, then (``with_hash``) the card's
+    state-file hash: in a worker process or in this one."""
     compute_diags: list[Diagnostic] = []
     values = None
     if item.deferred is not None and item.raw.compute is not None:
         model, values, compute_diags = _check_compute(item.source, item.raw.compute, item.deferred)
         item = CheckedCard(item.raw, item.source, model, item.cache_key, None)
     card, diags = _render_card(item, values)
-    return card, compute_diags, diags
+    return card, state.card_hash(card) if with_hash else "", compute_diags, diags
 
 
 _md: markup.markdown.Markdown | None = None  # one Markdown instance per process, reset per text
@@ -265,19 +294,69 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
     return Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source), diags
 
 
+@dataclass
+class Writing:
+    """The .apkg writer process of one build (builder/apkg_writer.py), fed while the cards render.
+
+    ``rendered`` (render's callback) sends each deck's clean cards as they come, with the mtimes the
+    state file will give them (``state.note_mtime`` depends on the card alone), and asks for the
+    deck's .apkg once all its cards are there. It is written into the staging folder, so if the
+    build fails after all, it goes with that folder. ``write_outputs`` checks that what was sent is
+    what the build stamped, and writes anything else itself.
+    """
+
+    writer: ApkgWriter
+    staged: Path
+    previous: state.State
+    now: int
+    cache: build_cache.BuildCache | None
+    hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
+    cards: dict[str, list[Card]] = field(default_factory=dict)  # deck path -> its cards sent so far
+    mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> their mtimes
+    sent: dict[str, tuple[str, dict[str, int], int]] = field(default_factory=dict)  # deck path -> (key, mtimes, note type mtime)
+    tsvs: dict[str, str] = field(default_factory=dict)  # deck path -> its .tsv text
+    bodies: dict[str, bytes] = field(default_factory=dict)  # deck path -> its cache record's body
+
+    def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
+        """Render's callback (see ``render``). A complete deck's .tsv and cache record are made here
+        too, while the last cards render, rather than after them, when only this process works."""
+        notetype_mtime = state.notetype_mtime(self.previous, self.now)
+        mtimes = self.mtimes.setdefault(path, {})
+        self.cards.setdefault(path, []).extend(cards)
+        for card in cards:
+            digest = self.hashes.get(card.card_id)
+            if digest is None:  # from the cache: hashed here
+                digest = self.hashes[card.card_id] = state.card_hash(card)
+            mtimes[card.card_id] = state.note_mtime(self.previous, card.card_id, digest, self.now)
+        if cards:
+            self.writer.add(path, cards, mtimes, notetype_mtime)
+        if not complete:
+            return
+        self.writer.export(path, self.staged / f"{package.slug(Path(path).stem)}.apkg")
+        self.sent[path] = ("", self.mtimes.pop(path), notetype_mtime)  # the cache key: write_outputs
+        deck_cards = self.cards.pop(path)
+        if deck_cards:
+            self.tsvs[path] = package.tsv_text(deck_cards[0].deck, deck_cards)
+        if self.cache and all(card.card_id in self.cache.card_keys for card in deck_cards):
+            self.bodies[path] = self.cache.record_body(deck_cards, self.hashes)
+
+
 def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
-                  cache: build_cache.BuildCache | None = None, writer: ApkgWriter | None = None) -> list[Path]:
+                  cache: build_cache.BuildCache | None = None, writing: Writing | None = None) -> list[Path]:
     """Write everything into a staging folder, then swap it in for the output folder.
 
-    ``writer``: a process that is getting anki ready (builder/apkg_writer.py); when few decks need a
-    new .apkg, it writes them while this process writes the .tsv files and the add-on.
+    ``writing``: the process that got anki ready while the build parsed (builder/apkg_writer.py), and
+    the decks already sent to it (``Writing``); it writes the decks that need a new .apkg while this
+    process writes the .tsv files and the add-on. Without it (or when it fails), the .apkg files
+    are written over ``jobs`` fresh processes.
     """
-    staged = package.staging_dir(settings.out_dir)
+    writer = writing.writer if writing else None
+    staged = writing.staged if writing else package.staging_dir(settings.out_dir)
     try:
         by_file: dict[str, list[Card]] = {}
         for card in cards:
             by_file.setdefault(card.path, []).append(card)
-        outputs, to_write, tsvs = [], [], []
+        outputs, early, to_write, tsvs = [], [], [], []
         for deck in decks:
             deck_cards = by_file.get(deck.source.path, [])
             if not deck_cards:
@@ -285,33 +364,37 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             name = package.slug(Path(deck.source.path).stem)
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
+            sent = writing.sent.get(deck.source.path) if writing else None
+            if sent is not None and sent[1:] == ({c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards},
+                                                 stamped.notetype_mtime):
+                early.append((apkg, deck_cards, staged / ".work" / name, key))  # being written
+            elif not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
+                to_write.append((apkg, deck_cards, staged / ".work" / name, key))
             if cache:
                 cache.deck_apkgs[deck.source.path] = key
-            if not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
-                to_write.append((apkg, deck_cards, staged / ".work" / name, key))
-            tsvs.append((staged / f"{name}.tsv", deck.deck, deck_cards))
+            tsv = writing.tsvs.get(deck.source.path) if writing else None
+            tsvs.append((staged / f"{name}.tsv", tsv or package.tsv_text(deck.deck, deck_cards)))
             outputs += [apkg, staged / f"{name}.tsv"]
-        use_writer = writer is not None and 0 < len(to_write) <= WRITER_MAX_DECKS
-        assert writer is not None or not use_writer
-        if use_writer:
+        written = early + to_write  # every .apkg this build writes (the others come from the cache)
+        if writer is not None:
             writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
-        for tsv, deck_name, deck_cards in tsvs:
-            tsv.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
+        for tsv, text in tsvs:
+            tsv.write_text(text, encoding="utf-8")
         manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
         addon = staged / f"{manifest['package']}.ankiaddon"
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
         outputs.append(addon)
-        if writer is not None:
-            if use_writer and not writer.wait():
-                writer.close()  # stopped before this process writes the same files
-                use_writer = False
-            writer.stop()  # it exits while this process finishes; build() closes it
-        if not use_writer:
-            # The .apkg files are independent: several decks are written over ``jobs`` processes.
-            write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+        # Without a writer, or when it failed, the .apkg files are written here, over ``jobs`` processes.
+        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+        if writer is None:
             build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
+        elif writer.wait():
+            writer.stop()  # it exits while this process finishes; build() closes it
+        else:
+            writer.close()  # stopped before this process writes the same files
+            build_cache.parallel_map(write, written, settings.jobs, min_items=2)
         if cache:
-            for apkg, _, _, key in to_write:
+            for apkg, _, _, key in written:
                 cache.store_apkg(key, apkg)
         shutil.rmtree(staged / ".work", ignore_errors=True)
         package.publish(staged, settings.out_dir)
@@ -329,27 +412,31 @@ def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, 
 # --- the two entry points ----------------------------------------------------------------------
 
 
-def validate(settings: Settings, now: int | None = None, cache: build_cache.BuildCache | None = None) -> BuildResult:
+def validate(settings: Settings, now: int | None = None, cache: build_cache.BuildCache | None = None,
+             writing: Writing | None = None) -> BuildResult:
     """Stages up to render, no writing: what ``build.py check`` runs. Raises BuildFailed on errors.
 
     Also compares the cards with the state file (read only), so the update warnings (removed cards,
     a note type schema change) come out of ``check`` and out of a build before it writes anything.
+    ``writing`` (from ``build``): the cards of decks that render clean go to the .apkg writer at once.
     """
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
+    previous = writing.previous if writing else state.State.load(settings.state_path)
     decks, diags = load(settings, cache)
     checked, check_diags = check(decks, settings.limits, cache, defer=True)
     diags += check_diags
-    cards, render_diags = render(checked, settings.progress, cache, settings.jobs)
+    known_hashes: dict[str, str] = writing.hashes if writing else {}
+    rendered = writing.rendered if writing and not any(d.severity == "error" for d in diags) else None
+    cards, render_diags = render(checked, settings.progress, cache, settings.jobs, known_hashes, rendered)
     diags += render_diags
     diags.sort(key=lambda d: (d.position.path, d.position.line, d.position.col))  # file order, not stage order
     if any(d.severity == "error" for d in diags):
         raise BuildFailed(diags)
-    known_hashes: dict[str, str] = {}
     if cache and any(deck.reused is not None for deck in decks):
         cards = _with_reused(decks, cards, cache, known_hashes)
     result = BuildResult(cards, decks, diags)
-    previous = state.State.load(settings.state_path)
-    result.stamped = state.stamp(previous, cards, now if now is not None else state.build_time(), known_hashes)
+    now = writing.now if writing else now if now is not None else state.build_time()
+    result.stamped = state.stamp(previous, cards, now, known_hashes)
     result.diagnostics += _update_warnings(settings, result.stamped)
     return result
 
@@ -379,18 +466,22 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
     With a cache folder, a build without any diagnostic records what it read and wrote, so the next
     ``build.py`` run can tell that nothing changed (builder/uptodate.py).
 
-    ``writer``: an .apkg writer process already started (build.py starts it as early as it can); else
-    one is started here for an incremental build with ``jobs`` > 1. Either way, it is closed here.
+    ``writer``: an .apkg writer process already started (build.py starts it as early as it can); when
+    None, one is started here if it is worth it (``apkg_writer.wanted``). Either way, it is closed here.
     """
-    if writer is None and settings.cache_dir is not None and worth_starting(settings.jobs, settings.cache_dir, settings.content_dir):
-        writer = ApkgWriter.start()  # an incremental build: anki gets ready on another core meanwhile
+    if writer is None and writer_wanted(settings.jobs, settings.content_dir):
+        writer = ApkgWriter.start()  # anki gets ready on the other core while this process parses
+    writing = None
     try:
         digest = None
         if settings.cache_dir is not None:
             digest = uptodate.inputs_digest(settings.content_dir, settings.addon_dir, settings.manifest_path,
                                             settings.out_dir, repr(settings.limits), settings.state_path)
         cache = settings.open_cache()
-        result = validate(settings, now, cache)
+        if writer is not None:
+            writing = Writing(writer, package.staging_dir(settings.out_dir), state.State.load(settings.state_path),
+                              now if now is not None else state.build_time(), cache)
+        result = validate(settings, now, cache, writing)
         stamped = result.stamped
         assert stamped is not None
         for deck in result.decks:  # checked and rendered: writing needs neither the raw cards nor the lines
@@ -398,10 +489,12 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
             deck.source.lines = []
         if settings.cache_dir is not None:
             uptodate.forget(settings.cache_dir, settings.content_dir)  # dist/ is about to change
-        result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writer=writer)
+        hashes = {card_id: v["hash"] for card_id, v in stamped.state.cards.items()}
+        bodies = writing.bodies if writing else None
+        result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writing=writing)
+        writing = None  # write_outputs published or removed the staging folder
         if cache:
-            cache.save(result.decks, result.cards, {card_id: v["hash"] for card_id, v in stamped.state.cards.items()},
-                       result.diagnostics)
+            cache.save(result.decks, result.cards, hashes, result.diagnostics, bodies)
         new_state = stamped.state.dumps()
         if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
             tmp = settings.state_path.with_suffix(".tmp")
@@ -413,6 +506,8 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
     finally:
         if writer is not None:
             writer.close()
+        if writing is not None:  # the build failed before writing: the decks sent early go with the staging folder
+            shutil.rmtree(writing.staged, ignore_errors=True)
     return result
 
 

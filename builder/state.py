@@ -25,8 +25,11 @@ STATE_VERSION = 1
 
 def card_hash(card: Card) -> str:
     """What a learner's note holds: the fields and tags (not the deck: import does not move cards)."""
-    blob = json.dumps([card.fields(), sorted(card.tags)], ensure_ascii=False)
+    blob = _ENCODE([card.fields(), sorted(card.tags)])  # = json.dumps(..., ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
 
 
 def build_time() -> int:
@@ -92,6 +95,23 @@ class Stamped:
     look_changed: bool
 
 
+def note_mtime(previous: State, card_id: str, digest: str, now: int) -> int:
+    """The mtime of the note of ``card_id`` whose ``card_hash`` is ``digest``: kept when unchanged,
+    else newer than both its last one and ``now``'s second (see the module docstring)."""
+    old = previous.cards.get(card_id)
+    if old and old.get("hash") == digest:
+        return int(old["mtime"])
+    return max(now, int(old["mtime"]) + 1) if old else now
+
+
+def notetype_mtime(previous: State, now: int) -> int:
+    """The note type's mtime: kept while its look (CSS, templates, fields) is unchanged, else newer."""
+    old_nt = previous.notetype
+    if old_nt and old_nt.get("look") == look_fingerprint():
+        return int(old_nt["mtime"])
+    return max(now, int(old_nt.get("mtime", 0)) + 1)
+
+
 def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | None = None) -> Stamped:
     """Keep the mtime of every unchanged note; give changed and new notes a newer one.
 
@@ -103,11 +123,9 @@ def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | 
     known = known or {}
     for card in cards:
         digest = known.get(card.card_id) or card_hash(card)
+        mtime = note_mtime(previous, card.card_id, digest, now)
         old = previous.cards.get(card.card_id)
-        if old and old.get("hash") == digest:
-            mtime = int(old["mtime"])
-        else:
-            mtime = max(now, int(old["mtime"]) + 1) if old else now
+        if not (old and old.get("hash") == digest):
             (changed if old else added).append(card.card_id)
         new.cards[card.card_id] = {"hash": digest, "mtime": mtime}
         mtimes[card.card_id] = mtime
@@ -116,6 +134,6 @@ def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | 
     old_nt = previous.notetype
     look_changed = old_nt.get("look") != look
     schema_changed = bool(old_nt) and old_nt.get("schema") != schema
-    nt_mtime = int(old_nt["mtime"]) if old_nt and not look_changed else max(now, int(old_nt.get("mtime", 0)) + 1)
+    nt_mtime = notetype_mtime(previous, now)
     new.notetype = {"look": look, "schema": schema, "mtime": nt_mtime}
     return Stamped(new, mtimes, nt_mtime, tuple(changed), tuple(added), removed, schema_changed, look_changed and bool(old_nt))

@@ -187,15 +187,20 @@ class ComputeModel:
         value = values["answer"]
         return format_quantity(value * a.unit.factor, a.unit, None if value == int(value) else 10, trim=True)
 
-    def expect_problem(self) -> str | None:
-        """Why ``expect`` disagrees with the answer at the defaults (or cannot be read), or None."""
+    def expect_problem(self, values: Mapping[str, float] | None = None) -> str | None:
+        """Why ``expect`` disagrees with the answer at the defaults (or cannot be read), or None.
+
+        ``values``: ``evaluate()``'s result, when the caller has it already (the build does).
+        """
         if self.expect is None:
             return None
         typed = read_answer(self.expect.text)
         if isinstance(typed, str):
             return f"expect: {typed}"
-        values = self.evaluate()
-        verdict = self.check(self.expect.text, {})
+        if values is None:
+            values = self.evaluate()
+        a = self.answer
+        verdict = check_answer(self.expect.text, values["answer"], a.unit, a.tolerance, a.display)
         if verdict.correct:
             return None
         if verdict.state == "unit":
@@ -245,6 +250,7 @@ _CHOICE = re.compile(rf"\s*(?P<value>{_NUMBER})\s*(?:\"(?P<label>[^\"]*)\")?\s*(
 _PRESET = re.compile(r"preset\s+\"(?P<label>[^\"]+)\"\s*:\s*(?P<rest>.*)$")
 _ASSIGN = re.compile(rf"\s*(?P<name>\w+)\s*=\s*(?P<value>{_NUMBER})\s*(?:,|$)")
 _SETTING = re.compile(r"(?P<key>[a-z]+)\s*:\s*(?P<value>.*)$")
+_WORD = re.compile(r"[A-Za-z_]\w*")
 _VARIABLE = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<expr>.*)$")
 
 
@@ -281,8 +287,7 @@ class _BlockParser:
         return self.finish()
 
     def statement(self, raw: str, start: int) -> None:
-        line = raw.rstrip("\r")
-        code = _strip_comment(line)
+        code = _strip_comment(raw.rstrip("\r"))
         stripped = code.strip()
         if not stripped:
             return
@@ -290,15 +295,16 @@ class _BlockParser:
         for i, ch in enumerate("" if code.isascii() else code):  # the loop only finds where
             if ord(ch) > 126 and not _in_quotes(code, i):
                 raise ComputeError(f"unexpected character {ch!r} (U+{ord(ch):04X}); use plain ASCII outside quotes", start + i)
-        first = re.match(r"[A-Za-z_]\w*", stripped)
+        first = _WORD.match(stripped)
         word = first.group() if first else ""
         if word == "param":
             self.param(stripped, at)
-        elif word == "preset":
+            return
+        if word == "preset":
             self.preset(stripped, at)
-        elif word == "answer" and _VARIABLE.match(stripped):
-            m = _VARIABLE.match(stripped)
-            assert m
+            return
+        m = _VARIABLE.match(stripped) if word not in SETTINGS else None
+        if word == "answer" and m:
             if self.answer is not None:
                 raise ComputeError("the block has a second 'answer' line; a card has one answer", at, len(stripped))
             self.answer = self.expression(m.group("expr"), at + m.start("expr"))
@@ -313,9 +319,7 @@ class _BlockParser:
             if not value:
                 raise ComputeError(f"'{word}:' needs a value", at, len(stripped))
             self.settings[word] = (value, at + m.start("value"), len(value))
-        elif _VARIABLE.match(stripped):
-            m = _VARIABLE.match(stripped)
-            assert m
+        elif m:
             name = self.define(m.group("name"), at)
             offset = at + m.start("expr")
             self.variables.append(Variable(name, self.expression(m.group("expr"), offset), offset))

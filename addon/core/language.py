@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
@@ -36,7 +37,7 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,12 +293,11 @@ class _Converter:
         self.names: set[str] = set()
         self.bound: list[str] = []
 
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        start = getattr(node, "col_offset", 0) or 0
-        end = getattr(node, "end_col_offset", None)
-        if getattr(node, "end_lineno", 1) != getattr(node, "lineno", 1) or end is None:
-            end = start + 1
-        return self.lead + start, max(1, end - start)
+    def span(self, node: ast.expr) -> tuple[int, int]:
+        start, end = node.col_offset, node.end_col_offset  # ast.parse sets all four on every expression
+        if end is None or node.end_lineno != node.lineno or end <= start:
+            return self.lead + start, 1
+        return self.lead + start, end - start
 
     def convert(self, node: ast.AST, depth: int) -> Node:
         offset, length = self.span(node)
@@ -531,4 +531,4 @@ def _plain(e: Exception) -> str:
 
 def is_name(text: str) -> bool:
     """True for a valid parameter or variable name: a letter, then letters, digits or '_'."""
-    return bool(text) and text[0].isascii() and text[0].isalpha() and all(c in _NAME_OK for c in text)
+    return _NAME.fullmatch(text) is not None

@@ -145,9 +145,9 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
 
 
-def run(s: pipeline.Settings, now: int):
+def run(s: pipeline.Settings, now: int, writer=None):  # type: ignore[no-untyped-def]
     try:
-        result = pipeline.build(s, now=now)
+        result = pipeline.build(s, now=now, writer=writer)
     except pipeline.BuildFailed as failed:
         return None, [d.format() for d in failed.diagnostics]
     assert result.stamped is not None
@@ -235,7 +235,7 @@ def test_a_renamed_deck_file_is_parsed_and_its_cards_come_from_the_cache(tmp_pat
     assert len(list((tmp_path / "a" / "cache").glob("*/files/*.json"))) == len(everything)  # the old record is gone
 
 
-def _dies(conn):  # type: ignore[no-untyped-def]
+def _dies(conn, *_):  # type: ignore[no-untyped-def]
     conn.close()
     import os
 
@@ -258,7 +258,7 @@ def test_the_build_writes_the_apkg_itself_when_the_writer_fails(tmp_path, corpus
         def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise RuntimeError("no disk space left, say")
 
-        monkeypatch.setattr("builder.package.write_apkg", broken)  # in the writer process only ...
+        monkeypatch.setattr("builder.package.PackageWriter.add", broken)  # in the writer process only ...
         real_wait = apkg_writer.ApkgWriter.wait
 
         def wait_then_restore(self, timeout=apkg_writer.WAIT_SECONDS):  # type: ignore[no-untyped-def]
@@ -278,3 +278,80 @@ def test_the_build_writes_the_apkg_itself_when_the_writer_fails(tmp_path, corpus
     monkeypatch.setattr(apkg_writer.ApkgWriter, "start", classmethod(counting_start))
     assert_same(cached, plain, T1, tmp_path, 2, {"deck-02.md"}, monkeypatch)
     assert started and all(not w._process.is_alive() for w in started)
+
+
+def _writer_folders() -> set[str]:
+    """The writer processes' collection folders (builder/apkg_writer.py) on this machine now."""
+    import tempfile
+
+    return {p.name for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())) if folder.is_dir()
+            for p in folder.glob("compute-cards-writer-*")}
+
+
+@pytest.mark.parametrize("batch", [7, 250])
+def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, corpus_dir, monkeypatch, batch):
+    """A cold build with two jobs sends each deck's cards to the writer process as they render (in
+    batches of ``batch``) and has it export the deck's .apkg from its one collection; a build with one
+    job writes each .apkg itself, from a collection of its own. Both give the same notes, note type
+    and decks in every .apkg, the same .tsv and .ankiaddon bytes and the same state file."""
+    from builder import apkg_writer
+
+    monkeypatch.setattr(pipeline, "BATCH", batch)
+    exported: list[str] = []
+    real_export = apkg_writer.ApkgWriter.export
+
+    def spy(self, deck, apkg):  # type: ignore[no-untyped-def]
+        exported.append(Path(deck).name)
+        return real_export(self, deck, apkg)
+
+    monkeypatch.setattr(apkg_writer.ApkgWriter, "export", spy)
+    before = _writer_folders()
+    streamed, serial = tmp_path / "a" / "content", tmp_path / "b" / "content"
+    shutil.copytree(corpus_dir, streamed)
+    shutil.copytree(corpus_dir, serial)
+    with monkeypatch.context() as m:
+        m.chdir(streamed.parent)
+        got, got_summary = run(settings(Path("content"), Path("dist"), None, 2), T0, apkg_writer.ApkgWriter.start())
+    with monkeypatch.context() as m:
+        m.chdir(serial.parent)
+        want, want_summary = run(settings(Path("content"), Path("dist"), None, 1), T0)  # no writer: one job
+    assert got is not None and want is not None and got_summary == want_summary
+    assert sorted(exported) == sorted(p.name for p in corpus_dir.glob("*.md"))  # every deck went through the writer
+    assert (streamed / "cards.lock.json").read_bytes() == (serial / "cards.lock.json").read_bytes()
+    got_files, want_files = snapshot(streamed.parent / "dist"), snapshot(serial.parent / "dist")
+    assert sorted(got_files) == sorted(want_files)
+    for name in want_files:
+        if name.endswith(".apkg"):
+            assert apkg_contents(streamed.parent / "dist" / name, tmp_path) == apkg_contents(serial.parent / "dist" / name, tmp_path), name
+        else:
+            assert got_files[name] == want_files[name], name
+    assert _writer_folders() == before  # the writer's collection folder went with it
+
+
+def test_a_build_that_fails_after_the_writer_started_leaves_dist_and_no_writer_files(tmp_path, corpus_dir, monkeypatch):
+    """The last deck file has an error: the decks before it were already sent to the writer and
+    written into the staging folder. The build fails, dist/ stays as it was, nothing is left behind."""
+    from builder import apkg_writer
+
+    exported: list[str] = []
+    real_export = apkg_writer.ApkgWriter.export
+    monkeypatch.setattr(apkg_writer.ApkgWriter, "export",
+                        lambda self, deck, apkg: (exported.append(Path(deck).name), real_export(self, deck, apkg))[1])
+    content = tmp_path / "content"
+    shutil.copytree(corpus_dir, content)
+    monkeypatch.chdir(tmp_path)
+    assert run(settings(Path("content"), Path("dist"), None, 2), T0, apkg_writer.ApkgWriter.start())[0] is not None
+    dist = snapshot(tmp_path / "dist")
+    state_file = (content / "cards.lock.json").read_bytes()
+    before = _writer_folders()
+    last = sorted(content.glob("deck-*.md"))[-1]
+    # An error only rendering finds (parse and check errors stop the build before anything is sent).
+    last.write_text(last.read_text(encoding="utf-8") + "\n## broken-at-the-end\n\nHow big is {{kv_bytes}}?\n\n---\n\nBig.\n",
+                    encoding="utf-8")
+    exported.clear()
+    result, diagnostics = run(settings(Path("content"), Path("dist"), None, 2), T1, apkg_writer.ApkgWriter.start())
+    assert result is None and any("needs a compute block" in d for d in diagnostics)
+    assert exported and last.name not in exported  # the clean decks were written before the error was known
+    assert snapshot(tmp_path / "dist") == dist and (content / "cards.lock.json").read_bytes() == state_file
+    assert not list(tmp_path.glob(".dist.new-*"))  # the staging folder with the early .apkg files is gone
+    assert _writer_folders() == before
