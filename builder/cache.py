@@ -238,6 +238,14 @@ class BuildCache:
 
     # --- saving ------------------------------------------------------------------------------
 
+    def record_bodies(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str]) -> dict[str, bytes]:
+        """``record_body`` of each parsed deck file whose cards all have keys: the bulk of ``save``'s
+        work, which a build does while its .apkg writer exports the last deck."""
+        by_path = _by_path(cards)
+        return {deck.source.path: self.record_body(by_path.get(deck.source.path, []), card_hashes)
+                for deck in decks if deck.reused is None and deck.digest
+                and all(card.card_id in self.card_keys for card in by_path.get(deck.source.path, []))}
+
     def save(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str],
              diagnostics: Sequence[Any] = (), bodies: dict[str, bytes] | None = None) -> None:
         """Record a successful build; never raises for I/O problems.
@@ -247,7 +255,7 @@ class BuildCache:
         that are no longer deck files are removed, and so are the .apkg files this build did not
         use. ``decks``: the build's DeckFiles; ``card_hashes``: card id -> its hash in the state
         file; ``diagnostics``: the build's (warnings; a build with errors saves nothing);
-        ``bodies``: shown path -> ``record_body`` of that deck file's cards, where the build made it already.
+        ``bodies``: from ``record_bodies`` with the same decks, cards and hashes, if called before.
         """
         bodies = bodies or {}
         try:

@@ -311,18 +311,13 @@ class Writing:
     now: int
     cache: build_cache.BuildCache | None
     hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
-    cards: dict[str, list[Card]] = field(default_factory=dict)  # deck path -> its cards sent so far
-    mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> their mtimes
+    mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> the mtimes of its cards sent so far
     sent: dict[str, tuple[str, dict[str, int], int]] = field(default_factory=dict)  # deck path -> (key, mtimes, note type mtime)
-    tsvs: dict[str, str] = field(default_factory=dict)  # deck path -> its .tsv text
-    bodies: dict[str, bytes] = field(default_factory=dict)  # deck path -> its cache record's body
 
     def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
-        """Render's callback (see ``render``). A complete deck's .tsv and cache record are made here
-        too, while the last cards render, rather than after them, when only this process works."""
+        """Render's callback (see ``render``)."""
         notetype_mtime = state.notetype_mtime(self.previous, self.now)
         mtimes = self.mtimes.setdefault(path, {})
-        self.cards.setdefault(path, []).extend(cards)
         for card in cards:
             digest = self.hashes.get(card.card_id)
             if digest is None:  # from the cache: hashed here
@@ -334,11 +329,6 @@ class Writing:
             return
         self.writer.export(path, self.staged / f"{package.slug(Path(path).stem)}.apkg")
         self.sent[path] = ("", self.mtimes.pop(path), notetype_mtime)  # the cache key: write_outputs
-        deck_cards = self.cards.pop(path)
-        if deck_cards:
-            self.tsvs[path] = package.tsv_text(deck_cards[0].deck, deck_cards)
-        if self.cache and all(card.card_id in self.cache.card_keys for card in deck_cards):
-            self.bodies[path] = self.cache.record_body(deck_cards, self.hashes)
 
 
 def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
@@ -372,14 +362,13 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
                 to_write.append((apkg, deck_cards, staged / ".work" / name, key))
             if cache:
                 cache.deck_apkgs[deck.source.path] = key
-            tsv = writing.tsvs.get(deck.source.path) if writing else None
-            tsvs.append((staged / f"{name}.tsv", tsv or package.tsv_text(deck.deck, deck_cards)))
+            tsvs.append((staged / f"{name}.tsv", deck.deck, deck_cards))
             outputs += [apkg, staged / f"{name}.tsv"]
         written = early + to_write  # every .apkg this build writes (the others come from the cache)
         if writer is not None:
             writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
-        for tsv, text in tsvs:
-            tsv.write_text(text, encoding="utf-8")
+        for tsv, deck_name, deck_cards in tsvs:
+            tsv.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
         manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
         addon = staged / f"{manifest['package']}.ankiaddon"
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
@@ -490,7 +479,7 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         if settings.cache_dir is not None:
             uptodate.forget(settings.cache_dir, settings.content_dir)  # dist/ is about to change
         hashes = {card_id: v["hash"] for card_id, v in stamped.state.cards.items()}
-        bodies = writing.bodies if writing else None
+        bodies = cache.record_bodies(result.decks, result.cards, hashes) if cache and writing else None  # while it writes
         result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writing=writing)
         writing = None  # write_outputs published or removed the staging folder
         if cache:
