@@ -189,4 +189,10 @@ if __name__ == "__main__":
     # state): with the default thresholds the cycle collector walks them all again and again (about
     # 10 % of a one-edit rebuild). Collect far less often; the build creates little cyclic garbage.
     gc.set_threshold(200_000, 30, 30)
-    sys.exit(main())
+    code = main()
+    # Everything is written and closed, the writer process and the workers are joined: exit without
+    # tearing down the interpreter (freeing some 100 MB of cards object by object, about 0.05 s of a
+    # 10,000-card build), as mypy does. An exception out of main() still exits the normal way.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
