@@ -70,7 +70,9 @@ class PackageWriter:
         for card in cards:
             note = Note.__new__(Note)  # not copy.copy: Note's __getattr__ makes that slow
             note.__dict__.update(blank.__dict__)
-            note.fields = list(card.fields())
+            note.fields = list(blank.fields)  # as many as the note type has; one the cards do not fill stays empty
+            for i, value in enumerate(card.fields()):
+                note.fields[i] = value
             note.tags = list(card.tags)
             note.guid = card.guid
             deck_id = self._deck_ids.get(card.deck)

@@ -309,10 +309,9 @@ class Writing:
     staged: Path
     previous: state.State
     now: int
-    cache: build_cache.BuildCache | None
     hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
     mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> the mtimes of its cards sent so far
-    sent: dict[str, tuple[str, dict[str, int], int]] = field(default_factory=dict)  # deck path -> (key, mtimes, note type mtime)
+    exported: dict[str, tuple[dict[str, int], int]] = field(default_factory=dict)  # deck path -> (its mtimes, the note type's)
 
     def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
         """Render's callback (see ``render``)."""
@@ -328,7 +327,7 @@ class Writing:
         if not complete:
             return
         self.writer.export(path, self.staged / f"{package.slug(Path(path).stem)}.apkg")
-        self.sent[path] = ("", self.mtimes.pop(path), notetype_mtime)  # the cache key: write_outputs
+        self.exported[path] = (self.mtimes.pop(path), notetype_mtime)
 
 
 def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
@@ -354,9 +353,8 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             name = package.slug(Path(deck.source.path).stem)
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
-            sent = writing.sent.get(deck.source.path) if writing else None
-            if sent is not None and sent[1:] == ({c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards},
-                                                 stamped.notetype_mtime):
+            exported = writing.exported.get(deck.source.path) if writing else None
+            if exported == ({c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards}, stamped.notetype_mtime):
                 early.append((apkg, deck_cards, staged / ".work" / name, key))  # being written
             elif not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
                 to_write.append((apkg, deck_cards, staged / ".work" / name, key))
@@ -469,7 +467,7 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         cache = settings.open_cache()
         if writer is not None:
             writing = Writing(writer, package.staging_dir(settings.out_dir), state.State.load(settings.state_path),
-                              now if now is not None else state.build_time(), cache)
+                              now if now is not None else state.build_time())
         result = validate(settings, now, cache, writing)
         stamped = result.stamped
         assert stamped is not None
