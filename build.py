@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         writer = _start_writer(args)
     try:
         return _run(args, command, writer)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)  # a build replaces dist/ only at its very end, in one rename
+        return 130
     finally:
         if writer is not None:
             writer.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 import traceback
@@ -175,6 +176,7 @@ def _serve(conn: Any, scratch: Path) -> None:
     cards, mtimes, notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
     ``("export", deck, apkg)``, answered by ``(ok, traceback or None)``; None: exit.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle: it stops this one
     try:
         _warm_up(scratch)
     except Exception:  # noqa: BLE001 - the job itself will report a real problem

@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
@@ -368,6 +369,12 @@ PARALLEL_MIN_ITEMS = 1_000  # below this, starting worker processes costs more t
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
+def _start_worker(nice: int) -> None:
+    """A worker leaves Ctrl-C to the build process, which stops the pool (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(nice)
+
+
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _job is not None
     fn, items = _job
@@ -408,7 +415,7 @@ def _parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int, progress: Cal
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _job = (fn, items)
     try:
-        with context.Pool(jobs, initializer=os.nice, initargs=(nice,)) as pool:
+        with context.Pool(jobs, initializer=_start_worker, initargs=(nice,)) as pool:
             done = 0
             for part in pool.imap(_run_chunk, chunks):
                 done += len(part)
