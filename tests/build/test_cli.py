@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,43 @@ def test_import_tsv_turns_the_seed_into_a_deck_that_builds(tmp_path):
     # Refuses to overwrite.
     again = run_build("import-tsv", str(SEED), "--deck", "Seed", "--out", str(out))
     assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_ctrl_c_stops_a_build_cleanly(tmp_path):
+    """Ctrl-C in the middle of a cold build (render workers and the .apkg writer running): one line
+    'interrupted', exit 130, no traceback from any process, dist/ as it was, nothing left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus
+
+    corpus.generate(tmp_path / "corpus", 6_000)
+    content, dist = tmp_path / "corpus" / "ours", tmp_path / "dist"
+    dist.mkdir()
+    (dist / "kept.txt").write_text("from the last build")
+    shm = [Path("/dev/shm"), Path(tempfile.gettempdir())]
+
+    def writer_folders() -> set[Path]:
+        return {p for folder in shm if folder.is_dir() for p in folder.glob("compute-cards-writer-*")}
+
+    before = writer_folders()
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out-dir", str(dist),
+                              "--no-cache", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (writer_folders() - before) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer has started: the build is under way
+    time.sleep(0.3)  # parsing, or already rendering
+    assert build.poll() is None, "the build finished before it could be interrupted"
+    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 130, err
+    assert err.strip() == "interrupted"
+    assert [p.name for p in dist.iterdir()] == ["kept.txt"]
+    assert not list(tmp_path.glob(".dist.*"))  # no staging folder
+    assert writer_folders() == before
