@@ -21,6 +21,7 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
 	$(PY) bench/run.py
+	$(PY) bench/addon_latency.py
 
 # 100,000 generated expressions, blocks and answers through the core (figures: bench/results/fuzz_language.md)
 fuzz: $(VENV)/.test-deps

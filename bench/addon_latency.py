@@ -26,7 +26,12 @@ if __name__ == "__main__":
     import pytest
 
     os.chdir(ROOT)
-    sys.exit(pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider", "-o", "addopts="]))
+    code = pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider", "-o", "addopts="])
+    # Qt's teardown at interpreter exit can break the X11 connection and turn a passed run into
+    # exit status 1; the figures are printed and the test's outcome is known: exit with it now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
 
 os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox").strip()
 sys.path.insert(0, str(ROOT))
