@@ -309,13 +309,13 @@ class Writing:
     staged: Path
     previous: state.State
     now: int
+    notetype_mtime: int  # state.notetype_mtime(previous, now): what the build will stamp
     hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
     mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> the mtimes of its cards sent so far
     exported: dict[str, tuple[dict[str, int], int]] = field(default_factory=dict)  # deck path -> (its mtimes, the note type's)
 
     def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
         """Render's callback (see ``render``)."""
-        notetype_mtime = state.notetype_mtime(self.previous, self.now)
         mtimes = self.mtimes.setdefault(path, {})
         for card in cards:
             digest = self.hashes.get(card.card_id)
@@ -323,11 +323,11 @@ class Writing:
                 digest = self.hashes[card.card_id] = state.card_hash(card)
             mtimes[card.card_id] = state.note_mtime(self.previous, card.card_id, digest, self.now)
         if cards:
-            self.writer.add(path, cards, mtimes, notetype_mtime)
+            self.writer.add(path, cards, mtimes, self.notetype_mtime)
         if not complete:
             return
         self.writer.export(path, self.staged / f"{package.slug(Path(path).stem)}.apkg")
-        self.exported[path] = (self.mtimes.pop(path), notetype_mtime)
+        self.exported[path] = (self.mtimes.pop(path), self.notetype_mtime)
 
 
 def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], stamped: state.Stamped,
@@ -466,8 +466,8 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
                                             settings.out_dir, repr(settings.limits), settings.state_path)
         cache = settings.open_cache()
         if writer is not None:
-            writing = Writing(writer, package.staging_dir(settings.out_dir), state.State.load(settings.state_path),
-                              now if now is not None else state.build_time())
+            previous, now = state.State.load(settings.state_path), now if now is not None else state.build_time()
+            writing = Writing(writer, package.staging_dir(settings.out_dir), previous, now, state.notetype_mtime(previous, now))
         result = validate(settings, now, cache, writing)
         stamped = result.stamped
         assert stamped is not None
