@@ -29,7 +29,7 @@ from typing import Any
 from addon.core.card import Card
 
 Job = tuple[Path, list[Card], Path, str]  # (the .apkg, its cards, a work folder, the cache key)
-WAIT_SECONDS = 300.0  # far longer than writing three decks takes; then the build writes them itself
+WAIT_SECONDS = 300.0  # far longer than the writer's work left after the last card; then the build writes the decks itself
 
 
 def wanted(jobs: int, content_dir: Path) -> bool:

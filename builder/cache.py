@@ -326,22 +326,6 @@ def _by_path(cards: Iterable[Card]) -> dict[str, list[Card]]:
     return by_path
 
 
-def has_records(cache_dir: Path | None, content_dir: Path) -> bool:
-    """Whether the cache of ``content_dir`` holds a deck-file record of this tool version (cheap: only
-    the header line of one record is read)."""
-    if cache_dir is None:
-        return False
-    try:
-        for path in (uptodate.cache_folder(cache_dir, content_dir) / "files").iterdir():
-            if path.suffix == ".json":
-                with path.open("rb") as f:
-                    head = json.loads(f.readline())
-                return isinstance(head, dict) and str(head.get("salt", "")).startswith(f"{tool_version()}|")
-    except (OSError, ValueError):
-        pass
-    return False
-
-
 def record_name(shown: str) -> str:
     """The file name of a deck file's record (the shown path itself is inside the record)."""
     return hashlib.sha256(shown.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
