@@ -354,7 +354,8 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
             exported = writing.exported.get(deck.source.path) if writing else None
-            if exported == ({c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards}, stamped.notetype_mtime):
+            if exported is not None and exported == (
+                    {c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards}, stamped.notetype_mtime):
                 early.append((apkg, deck_cards, staged / ".work" / name, key))  # being written
             elif not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
                 to_write.append((apkg, deck_cards, staged / ".work" / name, key))
