@@ -127,7 +127,8 @@ def decode_source(data: bytes, shown: str) -> tuple[SourceFile | None, list[Diag
         lines = data.split(b"\n")
         shown_line = lines[line - 1].decode("utf-8", "replace") if line <= len(lines) else ""
         return None, [Diagnostic("error", Position(shown, line, col), f"byte 0x{data[e.start]:02x} is not UTF-8; save the file as UTF-8", shown_line)]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceFile(shown, text), []
 
 
@@ -135,7 +136,7 @@ def split_tags(value: str) -> tuple[str, ...]:
     value = value.strip()
     if value.startswith("[") and value.endswith("]"):
         value = value[1:-1].replace(",", " ")
-    return tuple(t for t in value.split() if t)
+    return tuple(value.split())  # split() without a separator gives no empty strings
 
 
 def parse_deck_file(src: SourceFile) -> tuple[DeckFile | None, list[Diagnostic]]:
@@ -186,17 +187,20 @@ def _split_cards(src: SourceFile, start: int, deck: str, deck_tags: tuple[str, .
     """Cut the body (from 0-based line ``start``) at '## id' headings outside code fences."""
     lines = src.lines
     diags: list[Diagnostic] = []
+    marked = _marked_lines(src, start)
     headings: list[int] = []
+    ids: list[str] = []  # the text of each heading (its card id, if valid)
     fence: tuple[str, int] | None = None
-    for i in range(start, len(lines)):
+    for i in marked:
         line = lines[i]
-        m = _FENCE.match(line) if "`" in line or "~" in line else None  # skip the regex where no fence can be
+        m = _FENCE.match(line)
         if fence is None and m:
             fence = (m.group(1), i)
-        elif fence is not None and m and lines[i].strip().startswith(fence[0][0] * len(fence[0])) and not m.group(2):
+        elif fence is not None and m and line.strip().startswith(fence[0][0] * len(fence[0])) and not m.group(2):
             fence = None
-        elif fence is None and line.startswith("##") and _HEADING.match(line):
+        elif fence is None and line.startswith("##") and (heading := _HEADING.match(line)):
             headings.append(i)
+            ids.append(heading.group(1))
     end = len(lines)
     if fence is not None:
         kind = _FENCE.match(lines[fence[1]])
@@ -211,21 +215,47 @@ def _split_cards(src: SourceFile, start: int, deck: str, deck_tags: tuple[str, .
             diags.append(src.diagnostic(i + 1, 1, "text before the first card; start each card with a line '## card-id'"))
             break
     cards = []
+    at = 0  # index into marked: the first marked line of the next card
     for n, h in enumerate(headings):
         stop = headings[n + 1] if n + 1 < len(headings) else end
-        card, card_diags = _parse_card(src, h, stop, deck, deck_tags)
+        while at < len(marked) and marked[at] <= h:
+            at += 1
+        until = at
+        while until < len(marked) and marked[until] < stop:
+            until += 1
+        card, card_diags = _parse_card(src, h, ids[n], stop, deck, deck_tags, marked[at:until])
         diags.extend(card_diags)
         if card:
             cards.append(card)
     return cards, diags
 
 
-def _parse_card(src: SourceFile, h: int, stop: int, deck: str, deck_tags: tuple[str, ...]) -> tuple[RawCard | None, list[Diagnostic]]:
+# A line that can open or close a fence, start a card, or separate question from answer; every other
+# line is only text, so the parser looks at these alone (one regex scan of the file, not a loop over
+# its lines). A superset: each candidate is then tested with the same per-line rules as before. It
+# matches the newline before such a line: a pattern that starts with a literal is scanned for fast.
+_MARKED = re.compile(r"\n(?:##| {0,3}(?:```|~~~)|[^\S\n]*---[^\S\n]*(?=\n|\Z))")
+
+
+def _marked_lines(src: SourceFile, start: int) -> list[int]:
+    """The 0-based indexes of the lines from ``start`` (at least 1) on that ``_MARKED`` finds, in order."""
+    text, lines = src.text, src.lines
+    offset = sum(len(line) + 1 for line in lines[:start]) - 1  # the newline that ends line start - 1
+    count = text.count
+    marked, index = [], start - 1  # the line that the newline at ``offset`` ends
+    for m in _MARKED.finditer(text, offset):
+        index += count("\n", offset, m.start())
+        offset = m.start()
+        marked.append(index + 1)
+    return marked
+
+
+def _parse_card(src: SourceFile, h: int, card_id: str, stop: int, deck: str, deck_tags: tuple[str, ...],
+                marked: list[int]) -> tuple[RawCard | None, list[Diagnostic]]:
+    """One card: lines ``h`` (its '## ' line, whose text is ``card_id``) to ``stop``; ``marked``: its
+    lines that ``_MARKED`` finds."""
     lines = src.lines
     diags: list[Diagnostic] = []
-    heading = _HEADING.match(lines[h])
-    assert heading
-    card_id = heading.group(1)
     if not CARD_ID.fullmatch(card_id):
         col = lines[h].find(card_id) + 1 if card_id else 3
         why = "is missing" if not card_id else f"{card_id!r} is not a valid id"
@@ -249,9 +279,11 @@ def _parse_card(src: SourceFile, h: int, stop: int, deck: str, deck_tags: tuple[
     compute: Text | None = None
     compute_span: tuple[int, int] | None = None
     fence: tuple[str, int, str] | None = None
-    for j in range(body_start, stop):
+    for j in marked:
+        if j < body_start:
+            continue
         line = lines[j]
-        m = _FENCE.match(line) if "`" in line or "~" in line else None
+        m = _FENCE.match(line)
         if fence is None and m:
             fence = (m.group(1), j, m.group(2))
         elif fence is not None and m and not m.group(2) and lines[j].strip().startswith(fence[0]):
@@ -271,11 +303,7 @@ def _parse_card(src: SourceFile, h: int, stop: int, deck: str, deck_tags: tuple[
         diags.append(src.diagnostic(h + 1, 1, f"card {card_id!r} has no line '---' between question and answer"))
         return None, diags
 
-    def piece(a: int, b: int) -> Text:
-        kept = [("" if compute_span and compute_span[0] <= k <= compute_span[1] else lines[k]) for k in range(a, b)]
-        return Text("\n".join(kept), a + 1)
-
-    front, back = piece(body_start, separator), piece(separator + 1, stop)
+    front, back = _piece(lines, body_start, separator, compute_span), _piece(lines, separator + 1, stop, compute_span)
     if not front.text.strip():
         diags.append(src.diagnostic(h + 1, 1, f"card {card_id!r} has an empty question"))
     if not back.text.strip():
@@ -286,3 +314,11 @@ def _parse_card(src: SourceFile, h: int, stop: int, deck: str, deck_tags: tuple[
             if t not in tags:
                 tags.append(t)
     return RawCard(card_id, h + 1, deck, tuple(tags), front, back, compute, meta.get("source"), meta.get("formula")), diags
+
+
+def _piece(lines: list[str], a: int, b: int, compute_span: tuple[int, int] | None) -> Text:
+    """Lines ``a`` to ``b`` (0-based, ``b`` excluded); the lines of the compute block, if in them, left empty."""
+    if compute_span is None or not a <= compute_span[0] < b:  # the compute block lies in one piece
+        return Text("\n".join(lines[a:b]), a + 1)
+    first, last = compute_span
+    return Text("\n".join(lines[a:first] + [""] * (min(last, b - 1) - first + 1) + lines[last + 1 : b]), a + 1)

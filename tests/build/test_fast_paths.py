@@ -6,6 +6,8 @@
 - ``markup.cut_out`` jumps between special characters with a regex; it gives the same text, pieces
   and problem offsets as the original character-by-character scan, kept below as the reference.
 - A whole render (the real content and a generated corpus) with the fast path on and off: the same.
+- ``source._marked_lines`` (one regex scan of a deck file) finds every line that the per-line rules of
+  the deck-file parser can act on: a fence, a '##' line, a '---' line.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from addon.core.compute import parse_compute
 from addon.core.diagnostics import ComputeError
 from addon.core.placeholders import format_placeholder, parse_placeholder, placeholder_problem, span
-from builder import markup, pipeline
+from builder import markup, pipeline, source
 from builder.markup import TOKEN_CLOSE, TOKEN_OPEN, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -369,6 +371,30 @@ def test_a_whole_render_is_the_same_with_and_without_the_fast_path(which, tmp_pa
         content = tmp_path / "corpus" / "ours"
     fast = _fields(content, monkeypatch, True)
     assert fast == _fields(content, monkeypatch, False)
+
+
+# --- the deck-file scanner: every line the parser can act on is marked --------------------------
+
+DECK_LINES = ["## c1", "##c2", "## c-3 ##", "### sub", "## Bad Id", "##", "##\tc4", "#", "# ## no",
+              "```", "```compute", "~~~", "~~~compute", "   ```", "    ```", "\t```", "````", "```python",
+              "``` compute", "``` ", "~~~~", "`` `", "---", " --- ", "\t---", "----", "--- x", "\u00a0---",
+              "---\u2003", "\x1c---", "-- -", "---\f", "tags: a b", "source: S", "", " ", "text $x$", "- item",
+              "<!-- c -->", "param a = 1 in 0..2"]
+
+
+def _acted_on(line: str) -> bool:
+    """The lines the parser's per-line rules look at (source._split_cards and source._parse_card)."""
+    return bool(source._FENCE.match(line)) or line.startswith("##") or line.strip() == "---"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(DECK_LINES), max_size=30), st.integers(1, 4), st.booleans())
+def test_the_scan_marks_every_line_the_parser_acts_on(body, start, final_newline):
+    lines = ["---", "deck: D", "---", ""][:start] + body
+    src = source.SourceFile("deck.md", "\n".join(lines) + ("\n" if final_newline else ""))
+    marked = source._marked_lines(src, start)
+    assert marked == sorted(set(marked)) and all(start <= i < len(src.lines) for i in marked)
+    assert {i for i in range(start, len(src.lines)) if _acted_on(src.lines[i])} <= set(marked)
 
 
 # --- the state file's fast serializer -------------------------------------------------------------
