@@ -224,9 +224,10 @@ def _serve(conn: Any, scratch: Path) -> None:
 
 def _warm_up(scratch: Path) -> None:
     """Import anki and open (then drop) a collection: the backend's one-time start-up."""
-    from anki.collection import Collection
+    from . import package  # imported here so a job starts writing at once
 
-    from . import package  # noqa: F401 - imported here so a job starts writing at once
+    package.quiet_backtraces()
+    from anki.collection import Collection
 
     folder = Path(tempfile.mkdtemp(prefix="warm-", dir=scratch))
     try:
