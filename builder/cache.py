@@ -176,9 +176,16 @@ class BuildCache:
     # --- cards -------------------------------------------------------------------------------
 
     def card_key(self, raw: RawCard) -> str:
-        parts = [raw.front.text, raw.back.text]
-        parts += ["\0none" if piece is None else piece.text for piece in (raw.compute, raw.source, raw.formula)]
-        return _digest(self.salt, parts)
+        return card_key(self.salt, raw)
+
+    def lookup(self, raw: RawCard) -> tuple[str | None, tuple[str, str, str, str, str] | None]:
+        """A card's key and its cached field values (None: not cached). With nothing cached, no key
+        either: the card is keyed where it is rendered (``card_key``), on every core in a cold build."""
+        if not self.cards:
+            self.misses += 1
+            return None, None
+        key = self.card_key(raw)
+        return key, self.fields(key)
 
     def fields(self, key: str) -> tuple[str, str, str, str, str] | None:
         """The cached field values for ``key``, or None."""
@@ -334,6 +341,13 @@ def record_name(shown: str) -> str:
 def file_digest(data: bytes) -> str:
     """The digest a record keeps of its deck file's bytes."""
     return hashlib.sha256(data).hexdigest()
+
+
+def card_key(salt: str, raw: RawCard) -> str:
+    """The key of a card's field values: a digest of what they are made from (see the module docstring)."""
+    parts = [raw.front.text, raw.back.text]
+    parts += ["\0none" if piece is None else piece.text for piece in (raw.compute, raw.source, raw.formula)]
+    return _digest(salt, parts)
 
 
 def _digest(salt: str, parts: list[str]) -> str:

@@ -163,8 +163,7 @@ def check(decks: list[DeckFile], limits: Limits, cache: build_cache.BuildCache |
                 continue
             first_seen[raw.card_id] = (deck.source, raw)
             model = None
-            key = cache.card_key(raw) if cache else None
-            cached = cache.fields(key) if cache and key else None
+            key, cached = cache.lookup(raw) if cache else (None, None)
             if raw.compute is not None and cached is None and defer:
                 checked.append(CheckedCard(raw, deck.source, None, key, None, limits))
                 continue
@@ -220,7 +219,8 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
     """
     todo = [item for item in checked if item.cached is None]
     report = (lambda done: progress("Rendering cards", len(checked) - len(todo) + done, len(checked))) if progress else None
-    work = functools.partial(_check_and_render, with_hash=hashes is not None)
+    key_salt = cache.salt if cache and not cache.cards else None  # ``check`` left the keys to this stage (``lookup``)
+    work = functools.partial(_check_and_render, with_hash=hashes is not None, key_salt=key_salt)
     results = iter(build_cache.parallel_map(work, todo, jobs, report, lazy=rendered is not None,
                                             nice=RENDER_NICENESS if rendered is not None else 0))
     cards, check_diags, diags = [], [], []
@@ -237,7 +237,7 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
             if cache and item.cache_key:
                 cache.card_keys[raw.card_id] = item.cache_key
         else:
-            card, digest, compute_diags, card_diags = next(results)
+            card, digest, key, compute_diags, card_diags = next(results)
             check_diags.extend(compute_diags)
             diags.extend(card_diags)
             if card_diags or compute_diags:
@@ -245,8 +245,8 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
             else:
                 if hashes is not None:
                     hashes[card.card_id] = digest
-                if cache and item.cache_key:
-                    cache.put(item.cache_key, card)
+                if cache and (item.cache_key or key):
+                    cache.put(item.cache_key or key, card)
         cards.append(card)
         if rendered is not None and deck_clean:
             batch.append(card)
@@ -258,16 +258,19 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
     return cards, check_diags + diags
 
 
-def _check_and_render(item: CheckedCard, with_hash: bool = False) -> tuple[Card, str, list[Diagnostic], list[Diagnostic]]:
+def _check_and_render(item: CheckedCard, with_hash: bool = False,
+                      key_salt: str | None = None) -> tuple[Card, str, str | None, list[Diagnostic], list[Diagnostic]]:
     """A deferred compute check (see ``check``), then the render, then (``with_hash``) the card's
-    state-file hash: in a worker process or in this one."""
+    state-file hash and (``key_salt``, when ``check`` did not key the card) its cache key: in a
+    worker process or in this one."""
+    key = build_cache.card_key(key_salt, item.raw) if key_salt is not None and item.cache_key is None else None
     compute_diags: list[Diagnostic] = []
     values = None
     if item.deferred is not None and item.raw.compute is not None:
         model, values, compute_diags = _check_compute(item.source, item.raw.compute, item.deferred)
         item = CheckedCard(item.raw, item.source, model, item.cache_key, None)
     card, diags = _render_card(item, values)
-    return card, state.card_hash(card) if with_hash else "", compute_diags, diags
+    return card, state.card_hash(card) if with_hash else "", key, compute_diags, diags
 
 
 _md: markup.markdown.Markdown | None = None  # one Markdown instance per process, reset per text
