@@ -43,12 +43,32 @@ _sources: str | None = None  # digest of the versions and the sources, computed 
 
 
 def _package_version(name: str) -> str:
-    try:
-        from importlib.metadata import version
+    """The version of an installed package, from the name of its ``<name>-<version>.dist-info`` folder
+    next to it: what ``importlib.metadata.version`` says, without importing importlib.metadata (about
+    20 ms, on every build and every up-to-date check). "?" when it is not installed that way."""
+    from importlib.machinery import PathFinder
 
-        return version(name)
-    except Exception:  # noqa: BLE001 - not installed: check/render still work
+    try:
+        spec = PathFinder.find_spec(name)
+        if spec is None:
+            return "?"
+        if spec.submodule_search_locations:  # a package (anki is a namespace package: no origin)
+            site = Path(next(iter(spec.submodule_search_locations))).parent
+        elif spec.origin:  # a module
+            site = Path(spec.origin).parent
+        else:
+            return "?"
+        wanted = _normalized(name)
+        found = sorted(entry.name[: -len(".dist-info")].partition("-")[2] for entry in os.scandir(site)
+                       if entry.name.endswith(".dist-info") and _normalized(entry.name.partition("-")[0]) == wanted)
+        return ",".join(found) or "?"
+    except OSError:
         return "?"
+
+
+def _normalized(name: str) -> str:
+    """A distribution name as its .dist-info folder spells it (PEP 503 normalization, '_' for '-')."""
+    return "_".join(name.replace("-", "_").replace(".", "_").lower().split("_"))
 
 
 def tool_version(cache_version: int = 1) -> str:

@@ -119,6 +119,17 @@ def test_tool_version_follows_the_sources():
     assert len(version) == 32
 
 
+def test_the_tool_version_names_the_installed_markdown_and_anki():
+    """The versions in the tool version are read from the .dist-info folders' names (no importlib.metadata)."""
+    import importlib.metadata
+
+    from builder import uptodate
+
+    for name in ("markdown", "anki"):
+        assert uptodate._package_version(name) == importlib.metadata.version(name)
+    assert uptodate._package_version("no-such-package-here") == "?"
+
+
 def record_file(cache_dir: Path) -> Path:
     """The cache's record of the one deck file (builder/cache.py, ``files/``)."""
     (record,) = cache_dir.glob("*/files/*.json")
