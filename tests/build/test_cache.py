@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from builder import cache as build_cache
@@ -151,14 +152,24 @@ def test_a_corrupt_cache_is_ignored(tmp_path, garbage):
     assert all(deck.reused for deck in third.decks) and outcome(third) == outcome(first)
 
 
+texts = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)  # lone surrogates too
+
+
+@given(st.lists(st.tuples(texts, st.integers(1, 10**6), st.lists(texts, max_size=3),
+                          texts, texts, texts, texts, texts, texts, texts), max_size=6))
+def test_record_columns_decode_to_what_was_encoded(cards):
+    columns = {name: [list(card[i]) if name == "tags" else card[i] for card in cards]
+               for i, name in enumerate(build_cache.COLUMNS)}
+    assert build_cache.decode_columns(build_cache.encode_columns(columns)) == columns
+
+
 def _rewrite_record(path: Path, change, fix_digest: bool) -> None:
+    """Change a record's body (``change``: bytes -> bytes), fixing the SHA-256 in its header or not."""
     import hashlib
     import json
 
     head, body = path.read_bytes().split(b"\n", 1)
-    columns = json.loads(body)
-    change(columns)
-    body = json.dumps(columns, ensure_ascii=False).encode()
+    body = change(body)
     if fix_digest:
         header = json.loads(head)
         header["body"] = hashlib.sha256(body).hexdigest()
@@ -166,23 +177,47 @@ def _rewrite_record(path: Path, change, fix_digest: bool) -> None:
     path.write_bytes(head + b"\n" + body)
 
 
+def _in_columns(change):
+    """A change of the decoded columns, as a change of the body."""
+    def changed(body: bytes) -> bytes:
+        columns = build_cache.decode_columns(body)
+        change(columns)
+        return build_cache.encode_columns(columns)
+    return changed
+
+
+def _in_short_columns(change):
+    """A change of the body's first line (the short columns and the values' lengths, JSON)."""
+    def changed(body: bytes) -> bytes:
+        import json
+
+        line, values = body.split(b"\n", 1)
+        short = json.loads(line)
+        change(short)
+        return json.dumps(short).encode() + b"\n" + values
+    return changed
+
+
 @pytest.mark.parametrize("damage", ["changed text, digest kept", "not a string, digest fixed",
-                                    "a column short, digest fixed", "a column missing, digest fixed"])
+                                    "a column short, digest fixed", "a column missing, digest fixed",
+                                    "lengths that do not add up, digest fixed", "no values, digest fixed"])
 def test_wrong_entries_and_a_damaged_apkg_are_not_used(tmp_path, damage):
     content = copy_content(tmp_path / "content")
     cache_dir = tmp_path / "cache"
     first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
 
-    def change(columns: dict) -> None:
-        if damage.startswith("changed text"):
-            columns["front"][0] = "<p>something else</p>"  # what a stale or tampered record would say
-        elif damage.startswith("not a string"):
-            columns["back"][0] = 5
-        elif damage.startswith("a column short"):
-            columns["hashes"].pop()
-        else:
-            del columns["source"]
-
+    if damage.startswith("changed text"):  # what a stale or tampered record would say
+        change = _in_columns(lambda columns: columns["front"].__setitem__(0, "<p>something else</p>"))
+    elif damage.startswith("not a string"):
+        change = _in_short_columns(lambda short: short["ids"].__setitem__(0, 5))
+    elif damage.startswith("a column short"):
+        change = _in_columns(lambda columns: columns["hashes"].pop())
+    elif damage.startswith("a column missing"):
+        change = _in_short_columns(lambda short: short.pop("keys"))
+    elif damage.startswith("lengths"):
+        change = _in_short_columns(lambda short: short["sizes"].__setitem__(0, short["sizes"][0] + 1))
+    else:
+        change = lambda body: body.split(b"\n", 1)[0]  # noqa: E731
     _rewrite_record(record_file(cache_dir), change, fix_digest=not damage.endswith("digest kept"))
     for apkg in cache_dir.glob("*/apkg/*.apkg"):
         apkg.write_bytes(apkg.read_bytes()[:100])  # truncated: its SHA-256 no longer matches
