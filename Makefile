@@ -8,7 +8,12 @@ PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
 .PHONY: build check test bench fuzz clean
 
+# Bytecode for the build's own modules, as an installed tool has it from pip: Python would not write it
+# itself where PYTHONDONTWRITEBYTECODE is set (about 25 ms of every build.py run). Only changed files.
+BYTECODE := $(PY) -m compileall -q build.py builder addon
+
 build: $(VENV)/.build-deps
+	$(BYTECODE)
 	$(PY) build.py
 
 check: $(VENV)/.build-deps
@@ -20,6 +25,7 @@ test: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
+	$(BYTECODE)
 	$(PY) bench/run.py
 	$(PY) bench/addon_latency.py
 

@@ -4,7 +4,8 @@
     python bench/run.py [--cards 10000] [--runs 3] [--scaling 1000,10000,50000] [--quick]
 
 1. Installs the peer (markdown-anki-decks==1.1.1, click==8.0.4 for its typer) into
-   bench/.peer-venv on first run; it is not a dependency of the project.
+   bench/.peer-venv on first run; it is not a dependency of the project. Compiles our modules'
+   bytecode (compileall), as pip did the peer's.
 2. Generates the corpus (bench/corpus.py): N cards in 8 deck files, ours and the peer's format.
 3. Full builds, both tools, alternating (ours first on even runs, the peer first on odd), each run in
    fresh temp folders (a fresh copy of the corpus, an empty output folder and an empty cache: cold).
@@ -300,6 +301,9 @@ def main() -> int:
     if args.quick:
         args.cards, args.scaling = 1_000, "500,1000"
     peer = ensure_peer()
+    # Our modules' bytecode, as the peer has its own from pip (Python does not write it where
+    # PYTHONDONTWRITEBYTECODE is set; `make build` and `make bench` do this too).
+    subprocess.run([PY, "-m", "compileall", "-q", "build.py", "builder", "addon"], cwd=ROOT, check=True)
     RESULTS.mkdir(exist_ok=True)
     data: dict = {"started": time.time(), "cards": args.cards, "runs": args.runs, "machine": machine()}
     base = Path(tempfile.mkdtemp(prefix="compute-cards-bench-"))
