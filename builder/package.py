@@ -5,6 +5,7 @@ seed's Front/Back format, and the .ankiaddon. Everything is written into a stagi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from addon.core.card import Card
 from addon.core import notetype as nt_spec
@@ -52,7 +53,8 @@ class PackageWriter:
         from anki.collection import Collection
 
         self.notetype_mtime = notetype_mtime
-        self._col = Collection(str(Path(tempfile.mkdtemp(prefix="collection-", dir=folder)) / "build.anki2"))
+        self._folder = Path(tempfile.mkdtemp(prefix="collection-", dir=folder))
+        self._col = Collection(str(self._folder / "build.anki2"))
         try:
             self._notetype = _add_notetype(self._col, notetype_mtime)
             self._blank = self._col.new_note(self._notetype)  # each note added is a copy with its own values
@@ -97,11 +99,12 @@ class PackageWriter:
         """The .apkg of these notes (added by ``add``): no scheduling, no deck options, no media."""
         from anki.collection import ExportAnkiPackageOptions, NoteIdsLimit
 
-        self._col.export_anki_package(
-            out_path=str(path),
-            options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False),
-            limit=NoteIdsLimit(note_ids),
-        )
+        with _temporary_files_in(self._folder):
+            self._col.export_anki_package(
+                out_path=str(path),
+                options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False),
+                limit=NoteIdsLimit(note_ids),
+            )
 
     def close(self) -> None:
         self._col.close()
@@ -111,6 +114,23 @@ class PackageWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """anki writes an export's temporary collection into the system's temporary folder (TMPDIR, else
+    /tmp), a disk on many machines, where SQLite syncs it: point TMPDIR at ``folder`` meanwhile (our
+    throw-away collection's folder, in memory when /dev/shm exists). 0.32 s -> 0.21 s for the .apkg
+    files of 10,000 cards."""
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = before
 
 
 def quiet_backtraces() -> None:
