@@ -1,16 +1,17 @@
-"""A process that gets anki ready while the build parses, then writes the .apkg files as decks render.
+"""A process that gets anki ready while the build parses, then writes each deck's .apkg (and .tsv) as decks render.
 
 Writing a deck's .apkg takes about 0.08 s per 1,250 cards, and a process that writes its first one
 also spends about 0.17 s importing anki and starting its backend. The writer is forked when the
 build starts (``start``) and does that start-up on the other core while the build reads and parses
 the deck files. Then, while the cards render, the build sends it each deck's notes in batches as
 they come (``add``: the process adds them to its one collection, ``package.PackageWriter``) and
-asks for the deck's .apkg once all its cards rendered clean (``export``). So when the last card is
-rendered, only the last deck's export is left to do.
+asks for the deck's .apkg once all its cards rendered clean (``export``), and its .tsv with it (the
+process has the deck's cards; the build then has less to do once the last card is rendered). So when
+the last card is rendered, only the last deck's export is left to do.
 
 Started by a build with two jobs or more on two cores or more (``wanted``). Nothing but the cards,
 their mtimes and the outcome crosses the pipe. If the writer fails in any way, the build writes the
-.apkg files itself (``package.write_apkg``). The process is always stopped (``close``), also when
+.apkg and .tsv files itself (``package.write_apkg``). The process is always stopped (``close``), also when
 the build fails, and its collection folder removed.
 """
 
@@ -85,9 +86,10 @@ class ApkgWriter:
         self._post(("add", deck, cards, mtimes, notetype_mtime))
         self._open.add(deck)
 
-    def export(self, deck: str, apkg: Path) -> None:
-        """Queue writing the .apkg of every note added for ``deck``; ``wait`` for the outcome."""
-        self._post(("export", deck, apkg))
+    def export(self, deck: str, apkg: Path, tsv: tuple[Path, str] | None = None) -> None:
+        """Queue writing the .apkg of every note added for ``deck``, and with ``tsv`` (a path and the
+        deck's name) its .tsv (``package.tsv_text``); ``wait`` for the outcome."""
+        self._post(("export", deck, apkg, tsv))
         self._open.discard(deck)
         self._sent += 1
 
@@ -174,7 +176,7 @@ def _serve(conn: Any, scratch: Path) -> None:
 
     One collection (``package.PackageWriter``) serves the whole build. Messages: ``("add", deck,
     cards, mtimes, notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
-    ``("export", deck, apkg)``, answered by ``(ok, traceback or None)``; None: exit.
+    ``("export", deck, apkg, tsv)``, answered by ``(ok, traceback or None)``; None: exit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle: it stops this one
     try:
@@ -183,6 +185,7 @@ def _serve(conn: Any, scratch: Path) -> None:
         pass
     writer = None
     note_ids: dict[str, list[int]] = {}
+    cards_of: dict[str, list[Card]] = {}  # deck -> its cards added so far, for its .tsv
     failed: dict[str, str] = {}  # deck -> why adding its notes failed
     try:
         while True:
@@ -204,16 +207,23 @@ def _serve(conn: Any, scratch: Path) -> None:
                     if writer.notetype_mtime != notetype_mtime:
                         raise ValueError("one build has one note type mtime")
                     note_ids.setdefault(deck, []).extend(writer.add(cards, mtimes))
+                    cards_of.setdefault(deck, []).extend(cards)
                 except BaseException:  # noqa: BLE001 - reported with the deck's export
                     failed[deck] = traceback.format_exc()
                 continue
-            _, deck, apkg = message
+            _, deck, apkg, tsv = message
             try:
+                cards = cards_of.pop(deck, [])
                 if deck in failed:
                     raise RuntimeError(failed.pop(deck))
                 if writer is None or deck not in note_ids:
                     raise RuntimeError(f"no notes were added for {deck}")
                 writer.export(apkg, note_ids.pop(deck))
+                if tsv is not None:
+                    from .package import tsv_text
+
+                    tsv_path, deck_name = tsv
+                    tsv_path.write_text(tsv_text(deck_name, cards), encoding="utf-8")
                 conn.send((True, None))
             except BaseException:  # noqa: BLE001 - reported to the build, which writes the deck itself
                 conn.send((False, traceback.format_exc()))

@@ -303,7 +303,7 @@ class Writing:
 
     ``rendered`` (render's callback) sends each deck's clean cards as they come, with the mtimes the
     state file will give them (``state.note_mtime`` depends on the card alone), and asks for the
-    deck's .apkg once all its cards are there. It is written into the staging folder, so if the
+    deck's .apkg and .tsv once all its cards are there. They are written into the staging folder, so if the
     build fails after all, it goes with that folder. ``write_outputs`` checks that what was sent is
     what the build stamped, and writes anything else itself.
     """
@@ -316,6 +316,7 @@ class Writing:
     hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
     mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> the mtimes of its cards sent so far
     exported: dict[str, tuple[dict[str, int], int]] = field(default_factory=dict)  # deck path -> (its mtimes, the note type's)
+    names: dict[str, str] = field(default_factory=dict)  # deck path -> its deck's name (for the .tsv)
 
     def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
         """Render's callback (see ``render``)."""
@@ -327,9 +328,11 @@ class Writing:
             mtimes[card.card_id] = state.note_mtime(self.previous, card.card_id, digest, self.now)
         if cards:
             self.writer.add(path, cards, mtimes, self.notetype_mtime)
+            self.names.setdefault(path, cards[0].deck)
         if not complete:
             return
-        self.writer.export(path, self.staged / f"{package.slug(Path(path).stem)}.apkg")
+        name = package.slug(Path(path).stem)
+        self.writer.export(path, self.staged / f"{name}.apkg", (self.staged / f"{name}.tsv", self.names[path]))
         self.exported[path] = (self.mtimes.pop(path), self.notetype_mtime)
 
 
@@ -338,9 +341,10 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
     """Write everything into a staging folder, then swap it in for the output folder.
 
     ``writing``: the process that got anki ready while the build parsed (builder/apkg_writer.py), and
-    the decks already sent to it (``Writing``); it writes the decks that need a new .apkg while this
-    process writes the .tsv files and the add-on. Without it (or when it fails), the .apkg files
-    are written over ``jobs`` fresh processes.
+    the decks already sent to it (``Writing``); it writes the decks that need a new .apkg (and the
+    .tsv of those sent while they rendered) while this process writes the other .tsv files and the
+    add-on. Without it (or when it fails), the .apkg files are written over ``jobs`` fresh processes
+    and every .tsv here.
     """
     writer = writing.writer if writing else None
     staged = writing.staged if writing else package.staging_dir(settings.out_dir)
@@ -348,7 +352,7 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
         by_file: dict[str, list[Card]] = {}
         for card in cards:
             by_file.setdefault(card.path, []).append(card)
-        outputs, early, to_write, tsvs = [], [], [], []
+        outputs, early, to_write, tsvs, by_writer = [], [], [], [], []
         for deck in decks:
             deck_cards = by_file.get(deck.source.path, [])
             if not deck_cards:
@@ -357,20 +361,23 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             apkg = staged / f"{name}.apkg"
             key = cache.apkg_key(deck_cards, stamped.note_mtimes, stamped.notetype_mtime) if cache else ""
             exported = writing.exported.get(deck.source.path) if writing else None
+            tsv = (staged / f"{name}.tsv", deck.deck, deck_cards)
             if exported is not None and exported == (
                     {c.card_id: stamped.note_mtimes[c.card_id] for c in deck_cards}, stamped.notetype_mtime):
-                early.append((apkg, deck_cards, staged / ".work" / name, key))  # being written
-            elif not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
-                to_write.append((apkg, deck_cards, staged / ".work" / name, key))
+                early.append((apkg, deck_cards, staged / ".work" / name, key))  # being written, with its .tsv
+                by_writer.append(tsv)
+            else:
+                if not (cache and cache.restore_apkg(key, apkg)):  # the same notes as a previous build: reuse
+                    to_write.append((apkg, deck_cards, staged / ".work" / name, key))
+                tsvs.append(tsv)
             if cache:
                 cache.deck_apkgs[deck.source.path] = key
-            tsvs.append((staged / f"{name}.tsv", deck.deck, deck_cards))
             outputs += [apkg, staged / f"{name}.tsv"]
         written = early + to_write  # every .apkg this build writes (the others come from the cache)
         if writer is not None:
             writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
-        for tsv, deck_name, deck_cards in tsvs:
-            tsv.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
+        for tsv_path, deck_name, deck_cards in tsvs:
+            tsv_path.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
         manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
         addon = staged / f"{manifest['package']}.ankiaddon"
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
@@ -383,6 +390,8 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             writer.stop()  # it exits while this process finishes; build() closes it
         else:
             writer.close()  # stopped before this process writes the same files
+            for tsv_path, deck_name, deck_cards in by_writer:
+                tsv_path.write_text(package.tsv_text(deck_name, deck_cards), encoding="utf-8")
             build_cache.parallel_map(write, written, settings.jobs, min_items=2)
         if cache:
             for apkg, _, _, key in written:

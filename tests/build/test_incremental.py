@@ -293,16 +293,18 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
     """A cold build with two jobs sends each deck's cards to the writer process as they render (in
     batches of ``batch``) and has it export the deck's .apkg from its one collection; a build with one
     job writes each .apkg itself, from a collection of its own. Both give the same notes, note type
-    and decks in every .apkg, the same .tsv and .ankiaddon bytes and the same state file."""
+    and decks in every .apkg, the same .tsv (written by the writer, or by the build) and .ankiaddon
+    bytes and the same state file."""
     from builder import apkg_writer
 
     monkeypatch.setattr(pipeline, "BATCH", batch)
     exported: list[str] = []
     real_export = apkg_writer.ApkgWriter.export
 
-    def spy(self, deck, apkg):  # type: ignore[no-untyped-def]
+    def spy(self, deck, apkg, tsv=None):  # type: ignore[no-untyped-def]
         exported.append(Path(deck).name)
-        return real_export(self, deck, apkg)
+        assert tsv is not None and tsv[0] == apkg.with_suffix(".tsv")  # the writer writes the deck's .tsv too
+        return real_export(self, deck, apkg, tsv)
 
     monkeypatch.setattr(apkg_writer.ApkgWriter, "export", spy)
     before = _writer_folders()
@@ -336,7 +338,7 @@ def test_a_build_that_fails_after_the_writer_started_leaves_dist_and_no_writer_f
     exported: list[str] = []
     real_export = apkg_writer.ApkgWriter.export
     monkeypatch.setattr(apkg_writer.ApkgWriter, "export",
-                        lambda self, deck, apkg: (exported.append(Path(deck).name), real_export(self, deck, apkg))[1])
+                        lambda self, deck, apkg, tsv=None: (exported.append(Path(deck).name), real_export(self, deck, apkg, tsv))[1])
     content = tmp_path / "content"
     shutil.copytree(corpus_dir, content)
     monkeypatch.chdir(tmp_path)
