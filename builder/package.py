@@ -64,26 +64,28 @@ class PackageWriter:
         self._deck_ids: dict[str, int] = {}  # one backend call per deck, not per card
 
     def add(self, cards: list[Card], note_mtimes: dict[str, int]) -> list[int]:
-        """Add the cards' notes with their mtimes; their note ids, in order."""
-        from anki.collection import AddNoteRequest
-        from anki.notes import Note
+        """Add the cards' notes with their mtimes; their note ids, in order.
+
+        The notes go to the backend as the protobuf messages ``Collection.add_notes`` would make of
+        ``Note`` objects (a copy of a new note of the note type, with the card's fields and tags),
+        without the objects (0.40 -> 0.33 s for 10,000 notes). No add-on hooks run in a build.
+        """
+        from anki import notes_pb2
 
         col, blank = self._col, self._blank
+        width = len(blank.fields)  # as many as the note type has; one the cards do not fill stays empty
         requests = []
         for card in cards:
-            note = Note.__new__(Note)  # not copy.copy: Note's __getattr__ makes that slow
-            note.__dict__.update(blank.__dict__)
-            note.fields = list(blank.fields)  # as many as the note type has; one the cards do not fill stays empty
-            for i, value in enumerate(card.fields()):
-                note.fields[i] = value
-            note.tags = list(card.tags)
-            note.guid = card.guid
+            fields = list(card.fields())
+            if len(fields) < width:
+                fields += [""] * (width - len(fields))
             deck_id = self._deck_ids.get(card.deck)
             if deck_id is None:
                 deck_id = self._deck_ids[card.deck] = col.decks.id(card.deck)
-            requests.append(AddNoteRequest(note=note, deck_id=deck_id))
-        col.add_notes(requests)
-        ids = [int(request.note.id) for request in requests]
+            note = notes_pb2.Note(id=blank.id, guid=card.guid, notetype_id=blank.mid, mtime_secs=blank.mod,
+                                  usn=blank.usn, tags=card.tags, fields=fields)
+            requests.append(notes_pb2.AddNoteRequest(note=note, deck_id=deck_id))
+        ids = [int(note_id) for note_id in col._backend.add_notes(requests=requests).nids]
         # One UPDATE per distinct mtime (usually one or two), not one per note: the backend spends
         # 0.2-0.8 ms on each statement (also with executemany), 2 ms on one 'where id in (...)'.
         by_mtime: dict[int, list[int]] = {}

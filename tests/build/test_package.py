@@ -123,3 +123,44 @@ def test_ankiaddon_has_the_addon_at_its_root_and_the_manifest(built):
     assert "__init__.py" in names and "core/compute.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n == "meta.json"]
     assert not [n for n in names if n.startswith("addon/")]  # no top folder
+
+
+def test_package_writer_adds_the_notes_that_collection_add_notes_adds(tmp_path):
+    """PackageWriter.add hands anki's backend the protobuf notes itself (no Note objects): the notes and
+    cards it makes are those of the public Collection.add_notes with Note objects, column for column."""
+    from anki.collection import AddNoteRequest
+
+    from addon.core.card import Card
+    from builder import package
+
+    cards = [Card(f"card-{i}", "deck.md", i, "Parent::Child" if i % 2 else "Other", ("t1", f"t{i}"),
+                  f"<p>front {i} é</p>", f"<p>back {i}</p>", "\\[x\\]" if i % 3 else "", "", "src" if i else "")
+             for i in range(7)]
+    mtimes = {card.card_id: 1_800_000_000 + i for i, card in enumerate(cards)}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with package.PackageWriter(tmp_path / "a", 1_700_000_000) as ours, package.PackageWriter(tmp_path / "b", 1_700_000_000) as public:
+        ours.add(cards, mtimes)
+        col = public._col
+        requests = []
+        for card in cards:
+            note = col.new_note(public._notetype)
+            for i, value in enumerate(card.fields()):
+                note.fields[i] = value
+            note.tags, note.guid = list(card.tags), card.guid
+            requests.append(AddNoteRequest(note=note, deck_id=col.decks.id(card.deck)))
+        col.add_notes(requests)
+        for request, card in zip(requests, cards):
+            col.db.execute("update notes set mod = ?, usn = -1 where id = ?", mtimes[card.card_id], request.note.id)
+
+        def rows(writer):  # type: ignore[no-untyped-def]
+            db = writer._col.db
+            notes = db.all("select guid, mid, mod, usn, tags, flds, sfld, csum, flags, data from notes order by id")
+            decks = {did: name for name, did in ((d.name, d.id) for d in writer._col.decks.all_names_and_ids())}
+            cards_ = [(guid, decks[did], *rest) for guid, did, *rest in db.all(
+                "select n.guid, c.did, c.ord, c.type, c.queue, c.due, c.ivl, c.factor, c.reps, c.flags, c.data "
+                "from cards c join notes n on n.id = c.nid order by c.id")]
+            return notes, cards_
+
+        assert rows(ours) == rows(public)
+        assert len(rows(ours)[0]) == len(cards)
