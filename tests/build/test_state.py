@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from addon.core.card import Card, guid_for
 from builder.state import State, stamp
@@ -36,7 +35,7 @@ def test_one_edit_changes_exactly_that_note_to_a_newer_mtime_even_in_the_same_se
 
 def test_moving_a_card_to_another_deck_is_not_a_change():
     first = stamp(State(), [card("a")], now=1_000)
-    moved = stamp(first.state, [replace(card("a"), deck="Other::Deck", path="content/y.md")], now=2_000)
+    moved = stamp(first.state, [card("a")._replace(deck="Other::Deck", path="content/y.md")], now=2_000)
     assert moved.changed == () and moved.note_mtimes["a"] == 1_000
 
 
@@ -54,5 +53,5 @@ def test_state_round_trips_through_its_file_format(tmp_path):
 
 
 def test_guid_depends_on_the_id_only():
-    assert card("a").guid == replace(card("a"), front="other", deck="X").guid == guid_for("a")
+    assert card("a").guid == card("a")._replace(front="other", deck="X").guid == guid_for("a")
     assert guid_for("a") != guid_for("b")
