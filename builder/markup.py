@@ -222,9 +222,12 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
 # byte, on generated texts (the allowed characters and the near misses).
 #
 # Not plain when the text has:
-# - an ASCII character outside letters, digits, space, newline and . , ; : ? ' " ( ) / % @ + = ^ $ -
-#   (so no * _ [ ] < > & # ! | ~ ` \ { }: emphasis, links, HTML, entities, headings, tables,
+# - an ASCII character outside letters, digits, space, newline, _ and . , ; : ? ' " ( ) / % @ + = ^ $ -
+#   (so no * [ ] < > & # ! | ~ ` \ { }: emphasis, links, HTML, entities, headings, tables,
 #   fences, escapes, attribute lists, footnotes and abbreviations all need one of these);
+# - an underscore that is not inside a word (a word character on both sides, as in head_dim):
+#   Python-Markdown's "smart" underscore emphasis opens and closes only at a word's edge, and a
+#   rule (___) opens a line;
 # - a space before a newline or at the end (a hard break; a line of spaces), a space or a tab
 #   opening a line (indented code, list continuation);
 # - a line that opens with anything but a letter, a digit, a math token or ( " ' (lists, quotes,
@@ -232,7 +235,8 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
 #   ordered list);
 # - a control or format character, any other whitespace, or a private-use character other than
 #   the tokens (Python-Markdown strips or uses some of them).
-_NOT_PLAIN_CHAR = re.compile("[^A-Za-z0-9 \n.,;:?'\"()/%@+=^$\\-\x80-\U0010ffff]")  # an ASCII character outside the set
+_NOT_PLAIN_CHAR = re.compile("[^A-Za-z0-9_ \n.,;:?'\"()/%@+=^$\\-\x80-\U0010ffff]")  # an ASCII character outside the set
+_UNDERSCORE_AT_EDGE = re.compile(r"(?<!\w)_|_(?!\w)")  # an underscore with a non-word character (or nothing) beside it
 _NOT_PLAIN_OPENING = "[^\\w\n" + TOKEN_OPEN + "(\"']|_|\\d+[.)]"  # how a line may not open
 _NOT_PLAIN_FIRST_LINE = re.compile(_NOT_PLAIN_OPENING)
 _NOT_PLAIN_NEXT_LINE = re.compile("\n(?:" + _NOT_PLAIN_OPENING + ")")
@@ -243,9 +247,10 @@ _PARAGRAPH_BREAK = re.compile("\n{2,}")
 
 def is_plain(text: str) -> bool:
     """True when Python-Markdown would only wrap the paragraphs of ``text`` (see above)."""
-    # Four cheap scans, not one regex with alternatives (which tries each at every character).
+    # Cheap scans, not one regex with alternatives (which tries each at every character).
     if (_NOT_PLAIN_CHAR.search(text) or " \n" in text or text.endswith(" ")
-            or _NOT_PLAIN_FIRST_LINE.match(text) or _NOT_PLAIN_NEXT_LINE.search(text)):
+            or _NOT_PLAIN_FIRST_LINE.match(text) or _NOT_PLAIN_NEXT_LINE.search(text)
+            or ("_" in text and _UNDERSCORE_AT_EDGE.search(text))):
         return False
     if text.isascii():
         return True

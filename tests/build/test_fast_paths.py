@@ -47,6 +47,9 @@ WORD_CHARS = list("abcxyzABQ0123456789") + SAFE_PUNCT + UNICODE
 OPENERS = list("aZé中(\"'") + TOKENS + ["7 x", "12 GB", "4096 tokens", "3a"]
 
 word = st.lists(st.sampled_from(WORD_CHARS + TOKENS), min_size=1, max_size=6).map("".join)
+# snake_case inside words: an underscore with a word character on both sides (head_dim, a__b, é_中)
+word = st.one_of(word, word, st.tuples(word.filter(lambda w: w[-1].isalnum()), st.sampled_from(["_", "__"]),
+                                       word.filter(lambda w: w[0].isalnum())).map("".join))
 line = st.tuples(st.sampled_from(OPENERS), st.lists(st.tuples(st.sampled_from([" ", "  ", ""]), word), max_size=6)).map(
     lambda t: t[0] + "".join(sep + w for sep, w in t[1]))
 paragraph = st.lists(line, min_size=1, max_size=4).map("\n".join)
@@ -169,11 +172,18 @@ def test_whatever_the_rich_fast_path_accepts_matches_markdown(text):
 @pytest.mark.parametrize("text", [
     "1. item", "12) item", "- item", "+ item", "* item", "> quote", "# heading", "a\n===", "a\n---", "---",
     "    code", "\tcode", " lead", "a  \nb", "a \nb", "trailing ", "a\n: definition", "*[HTML]: x", "a {: .c}",
-    "x[^1]", "&amp;", "a & b", "a < b", "a > b", "a_b_c", "a*b*", "`c`", "a\\b", "a!b", "a|b", "~~s~~",
+    "x[^1]", "&amp;", "a & b", "a < b", "a > b", "a*b*", "`c`", "a\\b", "a!b", "a|b", "~~s~~",
     "a\u00a0b", "a\u2028b", "\ufeffa", "a\x02b", "a\rb", "a\ue005b", "_a", "a\n\n_b", "1.5 GB", "a\n2. b",
+    "a_", "a _b_ c", "a_ b", "(_a_)", "a_.", "___", "a\n___", "__a__", "a_\ue000", "\ue001_b",
 ])
 def test_special_markdown_is_never_plain(text):
     assert not markup.is_plain(text)
+
+
+@pytest.mark.parametrize("text", ["head_dim", "a_b_c", "a__b", "x_1 and y_2 = 3", "é_中", "seq_len x head_dim tokens"])
+def test_underscores_inside_words_are_plain_and_match_markdown(text):
+    assert markup.is_plain(text)
+    assert markup.plain_html(text) == slow(text) == f"<p>{text}</p>"
 
 
 def test_render_markdown_and_inline_use_the_plain_path_only_for_plain_text(monkeypatch):
