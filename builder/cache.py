@@ -121,6 +121,7 @@ class BuildCache:
         self.hits = self.misses = 0
         self.card_keys: dict[str, str] = {}  # card id -> the key its field values are stored under (this build)
         self.deck_apkgs: dict[str, str] = {}  # shown path of a deck file -> the key of its .apkg (this build)
+        self.bodies: dict[str, bytes] = {}  # shown path -> its record's body, encoded while the build rendered
 
     @classmethod
     def open(cls, cache_dir: Path | None, content_dir: Path, limits: object) -> "BuildCache | None":
@@ -249,11 +250,19 @@ class BuildCache:
 
     # --- saving ------------------------------------------------------------------------------
 
+    def early_body(self, path: str, deck_cards: Sequence[Card], card_hashes: dict[str, str]) -> None:
+        """Encode the record body of the deck file ``path``, whose cards all rendered clean (in order),
+        while the rest of the build still renders; ``record_bodies`` then has less left to do."""
+        if deck_cards and all(c.card_id in self.card_keys and c.card_id in card_hashes for c in deck_cards):
+            self.bodies[path] = self.record_body(deck_cards, card_hashes)
+
     def record_bodies(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str]) -> dict[str, bytes]:
-        """``record_body`` of each parsed deck file whose cards all have keys: the bulk of ``save``'s
-        work, which a build does while its .apkg writer exports the last deck."""
+        """``record_body`` of each parsed deck file whose cards all have keys (those of ``early_body``
+        as they are): the bulk of ``save``'s work, which a build does while its .apkg writer exports the
+        last deck."""
         by_path = _by_path(cards)
-        return {deck.source.path: self.record_body(by_path.get(deck.source.path, []), card_hashes)
+        return {deck.source.path: self.bodies.get(deck.source.path)
+                or self.record_body(by_path.get(deck.source.path, []), card_hashes)
                 for deck in decks if deck.reused is None and deck.digest
                 and all(card.card_id in self.card_keys for card in by_path.get(deck.source.path, []))}
 

@@ -215,7 +215,7 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
     computed in the process that renders it. ``rendered``: called, while the rest still renders,
     with a deck file's path and its next cards, in batches, as long as all its cards are clean; the
     last call for a deck says ``True`` (all its cards are there). ``build`` sends them to the
-    .apkg writer.
+    .apkg writer. Such a complete deck's cache record is encoded then too (``BuildCache.early_body``).
     """
     todo = [item for item in checked if item.cached is None]
     report = (lambda done: progress("Rendering cards", len(checked) - len(todo) + done, len(checked))) if progress else None
@@ -225,13 +225,20 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
                                             nice=RENDER_NICENESS if rendered is not None else 0))
     cards, check_diags, diags = [], [], []
     batch: list[Card] = []  # the next clean cards of the deck file being rendered, not yet sent
+    deck_cards: list[Card] = []  # all of them (for its cache record, encoded as soon as the deck is complete)
     deck_path, deck_clean = None, True
+
+    def complete() -> None:
+        rendered(deck_path, batch, True)  # type: ignore[misc, arg-type]
+        if cache and hashes is not None:
+            cache.early_body(deck_path, deck_cards, hashes)  # type: ignore[arg-type]
+
     for item in checked:
         raw = item.raw
         if rendered is not None and item.source.path != deck_path:
             if deck_path is not None and deck_clean:
-                rendered(deck_path, batch, True)
-            batch, deck_path, deck_clean = [], item.source.path, True
+                complete()
+            batch, deck_cards, deck_path, deck_clean = [], [], item.source.path, True
         if item.cached is not None:
             card = Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached)
             if cache and item.cache_key:
@@ -250,11 +257,12 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
         cards.append(card)
         if rendered is not None and deck_clean:
             batch.append(card)
+            deck_cards.append(card)
             if len(batch) == BATCH:
                 rendered(deck_path, batch, False)  # type: ignore[arg-type]
                 batch = []
     if rendered is not None and deck_path is not None and deck_clean:
-        rendered(deck_path, batch, True)
+        complete()
     return cards, check_diags + diags
 
 
