@@ -79,6 +79,11 @@ class ApkgWriter:
         child.close()
         return cls(parent, process, scratch)
 
+    def prepare(self, notetype_mtime: int) -> None:
+        """Let the process make its collection and the note type now (it is idle while the build
+        parses), rather than when the first notes come."""
+        self._post(("prepare", notetype_mtime))
+
     def add(self, deck: str, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
         """Queue notes for the deck ``deck`` (any name, unique in this build); the process adds them
         to its collection at once, so that ``export`` later has only the package left to write."""
@@ -174,8 +179,9 @@ def _send(conn: Any, message: Any) -> None:
 def _serve(conn: Any, scratch: Path) -> None:
     """The writer process: import anki and start its backend, then add and export what it is sent.
 
-    One collection (``package.PackageWriter``) serves the whole build. Messages: ``("add", deck,
-    cards, mtimes, notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
+    One collection (``package.PackageWriter``) serves the whole build. Messages: ``("prepare",
+    notetype_mtime)``, answered by nothing (makes the collection); ``("add", deck, cards, mtimes,
+    notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
     ``("export", deck, apkg, tsv)``, answered by ``(ok, traceback or None)``; None: exit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle: it stops this one
@@ -195,6 +201,14 @@ def _serve(conn: Any, scratch: Path) -> None:
                 return
             if message is None:
                 return
+            if message[0] == "prepare":
+                try:
+                    from .package import PackageWriter
+
+                    writer = writer or PackageWriter(scratch, message[1])
+                except Exception:  # noqa: BLE001 - the first "add" makes it again and reports a failure
+                    pass
+                continue
             if message[0] == "add":
                 _, deck, cards, mtimes, notetype_mtime = message
                 if deck in failed:

@@ -489,6 +489,7 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         if writer is not None:
             previous, now = state.State.load(settings.state_path), now if now is not None else state.build_time()
             writing = Writing(writer, package.staging_dir(settings.out_dir), previous, now, state.notetype_mtime(previous, now))
+            writer.prepare(writing.notetype_mtime)
         result = validate(settings, now, cache, writing)
         stamped = result.stamped
         assert stamped is not None
