@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, seed, settings, strategies as st
 
 from addon.core.compute import parse_compute
 from addon.core.diagnostics import ComputeError
@@ -133,9 +133,12 @@ def test_simple_inline_markup_and_lists_take_the_fast_path_and_match_markdown(te
 
 
 def test_the_rich_generator_mostly_takes_the_fast_path():
+    """A property of the generator (the tests above see enough texts the fast path takes), so drawn
+    with a fixed seed: with a random one, 300 draws fell below half about one run in twelve."""
     taken = []
 
-    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @seed(20261128)
+    @settings(max_examples=1000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(rich_text)
     def count(text):
         taken.append(markup.fast_html(text) is not None)
