@@ -48,11 +48,20 @@ def main(argv: list[str] | None = None) -> int:
 def _start_writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """A process that gets anki ready while this one parses, then writes the .apkg files (builder/apkg_writer.py).
 
-    Started here, before the build's own modules are imported, so it has the longest head start.
+    Started here, before the build's own modules are imported, so it has the longest head start. It
+    first computes the inputs digest for the up-to-date record (builder/uptodate.py), while this
+    process imports the build; ``pipeline.build`` computes it itself if the arguments differ from
+    ``pipeline.inputs_of``'s.
     """
-    from builder import apkg_writer
+    from addon.core.language import DEFAULT_LIMITS
+    from builder import apkg_writer, uptodate
 
-    return apkg_writer.ApkgWriter.start() if apkg_writer.wanted(args.jobs, Path(args.content)) else None
+    if not apkg_writer.wanted(args.jobs, Path(args.content)):
+        return None
+    content = Path(args.content)
+    digest_of = None if args.no_cache else (content, ROOT / "addon", ROOT / "manifest.json", Path(args.out_dir),
+                                            repr(DEFAULT_LIMITS), content / uptodate.STATE_FILE)
+    return apkg_writer.ApkgWriter.start(digest_of)
 
 
 def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore[no-untyped-def]

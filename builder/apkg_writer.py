@@ -48,8 +48,9 @@ def wanted(jobs: int, content_dir: Path) -> bool:
 class ApkgWriter:
     """One writer process, and the thread that sends it jobs in order (so ``submit`` never blocks)."""
 
-    def __init__(self, conn: Any, process: Any, scratch: Path) -> None:
+    def __init__(self, conn: Any, process: Any, scratch: Path, digest_of: tuple | None = None) -> None:
         self._conn = conn
+        self._digest_of = digest_of  # the inputs_digest arguments the process hashes first, if any
         self._process = process
         self._scratch = scratch  # the process's collection lives here; removed by ``close``
         self._open: set[str] = set()  # decks with notes added and no export asked for yet
@@ -60,8 +61,12 @@ class ApkgWriter:
         self._stopping = False
 
     @classmethod
-    def start(cls) -> "ApkgWriter | None":
-        """A writer process that is getting anki ready; None where fork is unavailable."""
+    def start(cls, digest_of: tuple | None = None) -> "ApkgWriter | None":
+        """A writer process that is getting anki ready; None where fork is unavailable.
+
+        ``digest_of``: the arguments of ``uptodate.inputs_digest``, which the process computes before
+        anything else (``inputs_digest``), while this one imports the build.
+        """
         import multiprocessing
 
         try:
@@ -71,13 +76,27 @@ class ApkgWriter:
         try:
             context = multiprocessing.get_context("fork")
             parent, child = context.Pipe()
-            process = context.Process(target=_serve, args=(child, scratch), daemon=True)
+            process = context.Process(target=_serve, args=(child, scratch, digest_of), daemon=True)
             process.start()
         except (ValueError, OSError):
             shutil.rmtree(scratch, ignore_errors=True)
             return None
         child.close()
-        return cls(parent, process, scratch)
+        return cls(parent, process, scratch, digest_of)
+
+    def inputs_digest(self, digest_of: tuple, timeout: float = WAIT_SECONDS) -> str | None:
+        """``uptodate.inputs_digest(*digest_of)`` as the process computed it when it started, before the
+        build read its inputs; None when it was started for other arguments, or failed."""
+        if self._digest_of is None:
+            return None
+        asked, self._digest_of = self._digest_of, None
+        try:
+            if not self._conn.poll(timeout):
+                return None
+            kind, digest = self._conn.recv()
+        except (EOFError, OSError, ValueError, TypeError):
+            return None
+        return digest if kind == "digest" and asked == digest_of and isinstance(digest, str) else None
 
     def prepare(self, notetype_mtime: int) -> None:
         """Let the process make its collection and the note type now (it is idle while the build
@@ -123,6 +142,8 @@ class ApkgWriter:
         """Until every submitted job is written: True; False when the writer failed, died or took
         longer than ``timeout`` (the caller then writes the jobs itself, so a failure that is real
         is raised there, in the build's own process)."""
+        if self._digest_of is not None:  # the digest nobody asked for comes first
+            self.inputs_digest(self._digest_of, timeout)
         while self._sent:
             try:
                 if not self._conn.poll(timeout):
@@ -176,7 +197,7 @@ def _send(conn: Any, message: Any) -> None:
         pass
 
 
-def _serve(conn: Any, scratch: Path) -> None:
+def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
     """The writer process: import anki and start its backend, then add and export what it is sent.
 
     One collection (``package.PackageWriter``) serves the whole build. Messages: ``("prepare",
@@ -185,6 +206,13 @@ def _serve(conn: Any, scratch: Path) -> None:
     ``("export", deck, apkg, tsv)``, answered by ``(ok, traceback or None)``; None: exit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle: it stops this one
+    if digest_of is not None:
+        try:
+            from . import uptodate
+
+            _send(conn, ("digest", uptodate.inputs_digest(*digest_of)))
+        except Exception:  # noqa: BLE001 - the build computes it itself
+            _send(conn, ("digest", None))
     try:
         _warm_up(scratch)
     except Exception:  # noqa: BLE001 - the job itself will report a real problem

@@ -483,8 +483,10 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
     try:
         digest = None
         if settings.cache_dir is not None:
-            digest = uptodate.inputs_digest(settings.content_dir, settings.addon_dir, settings.manifest_path,
-                                            settings.out_dir, repr(settings.limits), settings.state_path)
+            digest_of = inputs_of(settings)
+            digest = writer.inputs_digest(digest_of) if writer is not None else None  # before anything was read
+            if digest is None:
+                digest = uptodate.inputs_digest(*digest_of)
         cache = settings.open_cache()
         if writer is not None:
             previous, now = state.State.load(settings.state_path), now if now is not None else state.build_time()
@@ -518,6 +520,12 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         if writing is not None:  # the build failed before writing: the decks sent early go with the staging folder
             shutil.rmtree(writing.staged, ignore_errors=True)
     return result
+
+
+def inputs_of(settings: Settings) -> tuple:
+    """The arguments of ``uptodate.inputs_digest`` for a build with these settings."""
+    return (settings.content_dir, settings.addon_dir, settings.manifest_path, settings.out_dir,
+            repr(settings.limits), settings.state_path)
 
 
 def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnostic]:

@@ -357,3 +357,27 @@ def test_a_build_that_fails_after_the_writer_started_leaves_dist_and_no_writer_f
     assert snapshot(tmp_path / "dist") == dist and (content / "cards.lock.json").read_bytes() == state_file
     assert not list(tmp_path.glob(".dist.new-*"))  # the staging folder with the early .apkg files is gone
     assert _writer_folders() == before
+
+
+def test_the_writer_computes_the_inputs_digest_first_and_only_for_its_arguments(tmp_path, corpus_dir):
+    """build.py has the writer hash the build's inputs (builder/uptodate.py) while it imports the
+    build: the same digest as the build's own, and none for other arguments (the build then hashes)."""
+    from builder import apkg_writer, uptodate
+
+    content = tmp_path / "content"
+    shutil.copytree(corpus_dir, content)
+    digest_of = pipeline.inputs_of(settings(content, tmp_path / "dist", tmp_path / "cache", 2))
+    writer = apkg_writer.ApkgWriter.start(digest_of)
+    assert writer is not None
+    try:
+        assert writer.inputs_digest(digest_of) == uptodate.inputs_digest(*digest_of)
+        assert writer.inputs_digest(digest_of) is None  # given once
+    finally:
+        writer.close()
+    other = apkg_writer.ApkgWriter.start(digest_of)
+    assert other is not None
+    try:
+        assert other.inputs_digest((tmp_path / "elsewhere", *digest_of[1:])) is None
+        assert other.wait()  # nothing to wait for: the digest nobody took is not taken for an outcome
+    finally:
+        other.close()
