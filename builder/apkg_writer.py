@@ -9,8 +9,9 @@ asks for the deck's .apkg once all its cards rendered clean (``export``), and it
 process has the deck's cards; the build then has less to do once the last card is rendered). So when
 the last card is rendered, only the last deck's export is left to do.
 
-Started by a build with two jobs or more on two cores or more (``wanted``). Nothing but the cards,
-their mtimes and the outcome crosses the pipe. If the writer fails in any way, the build writes the
+Started by a build with two jobs or more on two cores or more (``wanted``). build.py also has it
+compute the inputs digest of the up-to-date check first (``inputs_digest``). Nothing but that digest,
+the cards, their mtimes and the outcome crosses the pipe. If the writer fails in any way, the build writes the
 .apkg and .tsv files itself (``package.write_apkg``). The process is always stopped (``close``), also when
 the build fails, and its collection folder removed.
 """
