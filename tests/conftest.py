@@ -14,6 +14,8 @@ Runs at import time, before any test starts Qt:
 
 - XDG_DATA_HOME points at a per-run temp dir (removed at the end): the trash Anki moves a
   replaced add-on into, and QtWebEngine's data, stay out of $HOME.
+- Each Anki session of pytest-anki2 listens on a single-instance socket of its own (/tmp/anki<hash>)
+  that nothing removes; the run removes those of its sessions at the end (about 60 a run).
 
 Fixtures exported here: ``sync_server`` (tests/support/sync_server.py).
 Tests using ``anki_session`` are marked ``anki``; tests using ``sync_server`` are marked ``sync``.
@@ -62,11 +64,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _session[:] = [session]
 
 
+_anki_keys: set[str] = set()  # the single-instance socket names of the Anki sessions of this run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    if item.get_closest_marker("anki") is not None:
+        import aqt  # a session is open: pytest-anki2 gave AnkiApp a key of its own (a random one)
+
+        _anki_keys.add(aqt.AnkiApp.KEY)
+    yield
+
+
+def _remove_anki_sockets() -> None:
+    if not _anki_keys:
+        return
+    import getpass
+
+    from anki.utils import checksum
+    from aqt.qt import QLocalServer
+
+    for key in _anki_keys - {f"anki{checksum(getpass.getuser())}"}:  # never a real Anki's own
+        QLocalServer.removeServer(key)
+
+
 @pytest.hookimpl(trylast=True)  # the very last thing pytest does; results are all written
 def pytest_unconfigure(config: pytest.Config) -> None:
     # Qt's teardown at interpreter exit segfaults after several Anki sessions in one process
     # (exit 139 on a green run); end the process with pytest's own exit code instead.
     shutil.rmtree(_XDG_DATA_HOME, ignore_errors=True)
+    _remove_anki_sockets()
     if _session:
         hard_exit_after_qt(_session[0].exitstatus, config)
 
