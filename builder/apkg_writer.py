@@ -1,7 +1,7 @@
-"""A process that gets anki ready while the build parses, then writes each deck's .apkg (and .tsv) as decks render.
+"""A process that gets anki ready while the build parses, then writes each deck's .apkg and .tsv as it renders.
 
-Writing a deck's .apkg takes about 0.08 s per 1,250 cards, and a process that writes its first one
-also spends about 0.17 s importing anki and starting its backend. The writer is forked when the
+Writing a deck's .apkg takes about 0.05 s per 1,250 cards, and a process that writes its first one
+also spends about 0.1 s importing anki and starting its backend. The writer is forked when the
 build starts (``start``) and does that start-up on the other core while the build reads and parses
 the deck files. Then, while the cards render, the build sends it each deck's notes in batches as
 they come (``add``: the process adds them to its one collection, ``package.PackageWriter``) and
@@ -10,10 +10,10 @@ process has the deck's cards; the build then has less to do once the last card i
 the last card is rendered, only the last deck's export is left to do.
 
 Started by a build with two jobs or more on two cores or more (``wanted``). build.py also has it
-compute the inputs digest of the up-to-date check first (``inputs_digest``). Nothing but that digest,
-the cards, their mtimes and the outcome crosses the pipe. If the writer fails in any way, the build writes the
-.apkg and .tsv files itself (``package.write_apkg``). The process is always stopped (``close``), also when
-the build fails, and its collection folder removed.
+compute the inputs digest of the up-to-date check first (``inputs_digest``). Nothing but that
+digest, the cards, their mtimes and the outcome crosses the pipe. If the writer fails in any way,
+the build writes the .apkg and .tsv files itself (``package.write_apkg``). The process is always
+stopped (``close``), also when the build fails, and its collection folder removed.
 """
 
 from __future__ import annotations
