@@ -1,6 +1,6 @@
 """A process that gets anki ready while the build parses, then writes each deck's .apkg and .tsv as it renders.
 
-Writing a deck's .apkg takes about 0.05 s per 1,250 cards, and a process that writes its first one
+Writing a deck's .apkg takes about 0.07 s per 1,250 cards, and a process that writes its first one
 also spends about 0.1 s importing anki and starting its backend. The writer is forked when the
 build starts (``start``) and does that start-up on the other core while the build reads and parses
 the deck files. Then, while the cards render, the build sends it each deck's notes in batches as
