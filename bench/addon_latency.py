@@ -35,6 +35,11 @@ if __name__ == "__main__":
 
 os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox").strip()
 sys.path.insert(0, str(ROOT))
+# Imported now, before the test starts Anki: the repo's ``addon`` package comes with them, and
+# imported inside a running Anki it would set itself up as a second add-on named "addon" (its
+# card_will_show running on every card next to the installed one's, its web files not found).
+from tests.reviewer.reviewing import start  # noqa: E402
+from tests.support.anki_desktop import focus_element  # noqa: E402
 
 KEYSTROKES = 200
 RENDERS = 30
@@ -53,9 +58,6 @@ def _line(name: str, values: list[float], unit: str = "ms") -> str:
 def test_figures(anki_session, qtbot, tmp_path):
     from aqt import gui_hooks
     from aqt.qt import Qt
-
-    from tests.reviewer.reviewing import start
-    from tests.support.anki_desktop import focus_element
 
     out = tmp_path / "dist"
     subprocess.run([sys.executable, "build.py", "--out-dir", str(out), "-q"], cwd=ROOT, check=True)
