@@ -111,9 +111,9 @@ class ApkgWriter:
         self._post(("add", deck, cards, mtimes, notetype_mtime))
         self._open.add(deck)
 
-    def export(self, deck: str, apkg: Path, tsv: tuple[Path, str] | None = None) -> None:
-        """Queue writing the .apkg of every note added for ``deck``, and with ``tsv`` (a path and the
-        deck's name) its .tsv (``package.tsv_text``); ``wait`` for the outcome."""
+    def export(self, deck: str, apkg: Path, tsv: Path | None = None) -> None:
+        """Queue writing the .apkg of every note added for ``deck``, and with ``tsv`` its .tsv
+        (``package.tsv_text``, named after the cards' deck); ``wait`` for the outcome."""
         self._post(("export", deck, apkg, tsv))
         self._open.discard(deck)
         self._sent += 1
@@ -265,8 +265,7 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
                 if tsv is not None:
                     from .package import tsv_text
 
-                    tsv_path, deck_name = tsv
-                    tsv_path.write_text(tsv_text(deck_name, cards), encoding="utf-8")
+                    tsv.write_text(tsv_text(cards[0].deck, cards), encoding="utf-8")  # a complete deck: cards
                 conn.send((True, None))
             except BaseException:  # noqa: BLE001 - reported to the build, which writes the deck itself
                 conn.send((False, traceback.format_exc()))

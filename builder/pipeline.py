@@ -225,20 +225,19 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
                                             nice=RENDER_NICENESS if rendered is not None else 0))
     cards, check_diags, diags = [], [], []
     batch: list[Card] = []  # the next clean cards of the deck file being rendered, not yet sent
-    deck_cards: list[Card] = []  # all of them (for its cache record, encoded as soon as the deck is complete)
-    deck_path, deck_clean = None, True
+    deck_path, deck_start, deck_clean = None, 0, True  # its cards are cards[deck_start:]
 
     def complete() -> None:
         rendered(deck_path, batch, True)  # type: ignore[misc, arg-type]
-        if cache and hashes is not None:
-            cache.early_body(deck_path, deck_cards, hashes)  # type: ignore[arg-type]
+        if cache and hashes is not None:  # its cache record, encoded while the rest renders
+            cache.early_body(deck_path, cards[deck_start:], hashes)  # type: ignore[arg-type]
 
     for item in checked:
         raw = item.raw
         if rendered is not None and item.source.path != deck_path:
             if deck_path is not None and deck_clean:
                 complete()
-            batch, deck_cards, deck_path, deck_clean = [], [], item.source.path, True
+            batch, deck_path, deck_start, deck_clean = [], item.source.path, len(cards), True
         if item.cached is not None:
             card = Card(raw.card_id, item.source.path, raw.line, raw.deck, raw.tags, *item.cached)
             if cache and item.cache_key:
@@ -257,7 +256,6 @@ def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None]
         cards.append(card)
         if rendered is not None and deck_clean:
             batch.append(card)
-            deck_cards.append(card)
             if len(batch) == BATCH:
                 rendered(deck_path, batch, False)  # type: ignore[arg-type]
                 batch = []
@@ -324,7 +322,6 @@ class Writing:
     hashes: dict[str, str] = field(default_factory=dict)  # card id -> state-file hash, filled by render
     mtimes: dict[str, dict[str, int]] = field(default_factory=dict)  # deck path -> the mtimes of its cards sent so far
     exported: dict[str, tuple[dict[str, int], int]] = field(default_factory=dict)  # deck path -> (its mtimes, the note type's)
-    names: dict[str, str] = field(default_factory=dict)  # deck path -> its deck's name (for the .tsv)
 
     def rendered(self, path: str, cards: list[Card], complete: bool) -> None:
         """Render's callback (see ``render``)."""
@@ -336,11 +333,10 @@ class Writing:
             mtimes[card.card_id] = state.note_mtime(self.previous, card.card_id, digest, self.now)
         if cards:
             self.writer.add(path, cards, mtimes, self.notetype_mtime)
-            self.names.setdefault(path, cards[0].deck)
         if not complete:
             return
         name = package.slug(Path(path).stem)
-        self.writer.export(path, self.staged / f"{name}.apkg", (self.staged / f"{name}.tsv", self.names[path]))
+        self.writer.export(path, self.staged / f"{name}.apkg", self.staged / f"{name}.tsv")
         self.exported[path] = (self.mtimes.pop(path), self.notetype_mtime)
 
 

@@ -303,7 +303,7 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
 
     def spy(self, deck, apkg, tsv=None):  # type: ignore[no-untyped-def]
         exported.append(Path(deck).name)
-        assert tsv is not None and tsv[0] == apkg.with_suffix(".tsv")  # the writer writes the deck's .tsv too
+        assert tsv == apkg.with_suffix(".tsv")  # the writer writes the deck's .tsv too
         return real_export(self, deck, apkg, tsv)
 
     monkeypatch.setattr(apkg_writer.ApkgWriter, "export", spy)
