@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages a real Anki desktop needs to run headless in the tests:
-# Xvfb (a virtual display) and the system libraries of Qt WebEngine. Does nothing when all are present.
+# Installs the Debian/Ubuntu packages the tests need: Xvfb (a virtual display) and the system
+# libraries of Qt WebEngine for the real Anki desktop; Chromium and its WebDriver for the card
+# templates as phones load them (tests/support/browser.py); Node.js for the JavaScript engine's tests
+# (only when no `node` is on PATH). Does nothing when all are present.
 set -euo pipefail
 packages=(xvfb xauth libnss3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcomposite1 libxdamage1
-  libxrandr2 libxtst6 libegl1 libgl1 libxkbfile1 libdbus-1-3 libfontconfig1)
+  libxrandr2 libxtst6 libegl1 libgl1 libxkbfile1 libdbus-1-3 libfontconfig1
+  chromium chromium-driver fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
 # libasound2 was renamed libasound2t64 on newer Debian/Ubuntu releases.
 if apt-cache show libasound2t64 >/dev/null 2>&1; then packages+=(libasound2t64); else packages+=(libasound2); fi
 missing=()
