@@ -3,10 +3,15 @@
 Hooks only (no monkey-patching). Config is read with ``getConfig`` each time a card is shown.
 The panel appears in the reviewer; in Browse > Preview and the card layout screen it is absent and
 the card reads as the build wrote it (placeholders at their default values).
+
+An Anki that lacks a hook or an API the add-on uses gets the add-on without that feature and one
+line in the add-on's log saying so, never an error dialog: without everything the panel needs
+(``PANEL_NEEDS``) there is no panel and cards read with their default values, as on a phone.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import aqt
@@ -27,6 +32,29 @@ if TYPE_CHECKING:
 
 WEB_CSS, WEB_JS = "panel.css", "panel.js"
 REVIEW_KINDS = ("reviewQuestion", "reviewAnswer")
+# What the panel cannot work without: its JS/CSS served and added to the reviewer page, its HTML
+# added to the card, and the pycmd bridge. One missing: no panel at all (a half panel would not answer).
+PANEL_NEEDS = ("webview_will_set_content", "card_will_show", "webview_did_receive_js_message")
+# Nice to have: state_did_change gives the review shortcuts back when the reviewer is left while a
+# panel control has the focus (card_will_show gives them back on every new card anyway).
+SHORTCUTS_HOOK = "state_did_change"
+
+
+def anki_version() -> str:
+    try:
+        from anki.buildinfo import version
+
+        return version
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def addon_logger(package: str) -> logging.Logger:
+    """The add-on's own log (Tools > Add-ons > View Files > logs); Ankis without AddonManager.get_logger (23.10 and older) get Python's logging."""
+    get_logger = getattr(aqt.mw.addonManager, "get_logger", None)
+    if get_logger is not None:
+        return get_logger(package)
+    return logging.getLogger(f"addon.{package}")
 
 
 def is_compute_card(card: Any) -> bool:
@@ -40,7 +68,7 @@ class ComputeCardsAddon:
 
     def __init__(self, package: str) -> None:
         self.package = package
-        self.log = aqt.mw.addonManager.get_logger(package)
+        self.log = addon_logger(package)
         self._session: "bridge_module.Session | None" = None
 
     @property
@@ -51,12 +79,30 @@ class ComputeCardsAddon:
             self._session = Session()
         return self._session
 
-    def register(self) -> None:
+    def register(self) -> bool:
+        """Register the panel's hooks; returns False (panel off, one log line) when this Anki lacks one of PANEL_NEEDS."""
+        missing = [f"gui_hooks.{name}" for name in PANEL_NEEDS if getattr(gui_hooks, name, None) is None]
+        if not callable(getattr(aqt.mw.addonManager, "setWebExports", None)):
+            missing.append("AddonManager.setWebExports")
+        if missing:
+            self.log.warning(
+                "Compute Cards: this Anki (%s) has no %s: the panel is off; cards show their default values",
+                anki_version(), ", ".join(missing),
+            )
+            return False
         aqt.mw.addonManager.setWebExports(self.package, r"web/.*\.(js|css)")
         gui_hooks.webview_will_set_content.append(self.on_webview_will_set_content)
         gui_hooks.card_will_show.append(self.on_card_will_show)
         gui_hooks.webview_did_receive_js_message.append(self.on_js_message)
-        gui_hooks.state_did_change.append(self.on_state_did_change)
+        state_hook = getattr(gui_hooks, SHORTCUTS_HOOK, None)
+        if state_hook is None:
+            self.log.warning(
+                "Compute Cards: this Anki (%s) has no gui_hooks.%s: review shortcuts come back on the next card, not on leaving the reviewer",
+                anki_version(), SHORTCUTS_HOOK,
+            )
+        else:
+            state_hook.append(self.on_state_did_change)
+        return True
 
     def settings(self) -> "Settings":
         from .panel import Settings

@@ -107,7 +107,7 @@ def open_profile(mw):
 
 def import_apkg(col, path: Union[str, Path], **options: Any):
     """Import an .apkg with the current backend importer, using the import dialog's defaults (col presets) overridden by ``options`` (ImportAnkiPackageOptions fields); returns the ImportResponse.Log (new/updated/duplicate/conflicting... notes)."""
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest  # 23.10+ (anki.collection re-exports them from 24.x)
 
     opts = ImportAnkiPackageOptions()
     opts.CopyFrom(col._backend.get_import_anki_package_presets())
