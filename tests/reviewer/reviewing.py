@@ -13,6 +13,7 @@ from aqt.qt import Qt
 from addon.core.card import guid_for
 from addon.core.notetype import NOTETYPE_ID
 from tests.support.anki_desktop import (
+    blur_focus,
     current_card_state,
     eval_js,
     focus_element,
@@ -20,10 +21,13 @@ from tests.support.anki_desktop import (
     install_addon,
     note_id_for_guid,
     open_profile,
+    page_keydowns,
     press_key,
     review_card,
+    shortcuts_enabled,
     type_text,
     wait_js,
+    wait_page_keydowns,
 )
 
 
@@ -69,18 +73,35 @@ class ComputeReviewer:
     def attr(self, selector: str, name: str) -> str | None:
         return self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); return e ? e.getAttribute({json.dumps(name)}) : null; }})()")
 
-    def set_parameter(self, name: str, value: str) -> None:
-        """Select the control's text and type ``value`` with real key presses."""
-        selector = f'[data-cc-param="{name}"]'
+    def focus(self, selector: str) -> None:
+        """Focus a panel control and wait until the add-on holds Anki's review shortcuts back (its pycmd round trip)."""
         focus_element(self.mw, self.qtbot, selector)
-        press_key(self.mw, self.qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier, settle_ms=50)
+        wait_until(self.qtbot, lambda: shortcuts_enabled(self.mw) is False)
+
+    def blur(self) -> None:
+        """Take the focus off the panel and wait until Anki's review shortcuts are on again."""
+        blur_focus(self.mw, self.qtbot)
+        wait_until(self.qtbot, lambda: shortcuts_enabled(self.mw) is True)
+
+    def press_in_page(self, *keys: Any) -> None:
+        """Press keys that must reach the page (not one of Anki's shortcuts); returns once the page has seen them all."""
+        before = page_keydowns(self.mw, self.qtbot)
+        for key in keys:
+            press_key(self.mw, self.qtbot, key)
+        wait_page_keydowns(self.mw, self.qtbot, before + len(keys))
+
+    def set_parameter(self, name: str, value: str) -> None:
+        """Select the control's text and type ``value`` with real key presses; returns once the page has seen every key."""
+        self.focus(f'[data-cc-param="{name}"]')
+        before = page_keydowns(self.mw, self.qtbot)
+        press_key(self.mw, self.qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         self.qtbot.keyClicks(self.mw.web.focusProxy(), value)
-        self.qtbot.wait(200)
+        wait_page_keydowns(self.mw, self.qtbot, before + 1 + len(value))
 
     def type_answer(self, text: str) -> str:
         """Clear #cc-answer, type ``text`` with real key presses, wait for its verdict; returns the verdict's data-state."""
         self.js("(() => { const a = document.getElementById('cc-answer'); a.value = ''; a.dispatchEvent(new Event('input')); return true; })()")
-        type_text(self.mw, self.qtbot, "#cc-answer", text, settle_ms=50)
+        type_text(self.mw, self.qtbot, "#cc-answer", text)
         self.wait(f"document.getElementById('cc-verdict').getAttribute('data-cc-text') === {json.dumps(text)}")
         return self.attr("#cc-verdict", "data-state")
 

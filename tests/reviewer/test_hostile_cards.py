@@ -9,7 +9,7 @@ import pytest
 from aqt.qt import Qt
 
 from tests.reviewer.reviewing import start, wait_until
-from tests.support.anki_desktop import blur_focus, press_key
+from tests.support.anki_desktop import press_key
 
 MARKER = Path("/tmp/compute-cards-pwned")
 
@@ -53,7 +53,7 @@ def reviewer(anki_session, qtbot, built):
 
 
 def _answer_with_keys(reviewer, card: int) -> None:
-    blur_focus(reviewer.mw, reviewer.qtbot)
+    reviewer.blur()
     press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_Space)
     wait_until(reviewer.qtbot, lambda: reviewer.state() == "answer")
     press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_3)

@@ -7,7 +7,7 @@ import pytest
 from aqt.qt import Qt
 
 from tests.reviewer.reviewing import start, wait_until
-from tests.support.anki_desktop import press_key, screenshot
+from tests.support.anki_desktop import press_key, screenshot, shortcuts_enabled
 
 KV = "kv-cache-llama-8b"
 PARAMETERS = ["num_layers", "num_kv_heads", "head_dim", "seq_len", "bytes_per_element"]
@@ -45,12 +45,12 @@ def test_digits_and_space_in_the_panel_do_not_answer_the_card(reviewer):
     reviewer.type_answer("1 ")
     assert reviewer.js("document.getElementById('cc-answer').value") == "1 "
     reviewer.set_parameter("num_layers", "2 3")  # digits and a space in a number field
-    press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_Space)
-    press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_3)
+    reviewer.press_in_page(Qt.Key.Key_Space, Qt.Key.Key_3)  # the page got them: no shortcut took them
     assert reviewer.state() == "question"
     assert reviewer.mw.reviewer.card.id == card and reviewer.reps(card) == 0
     # Escape leaves the field; then space is Anki's own "show answer" again
-    press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_Escape)
+    reviewer.press_in_page(Qt.Key.Key_Escape)
+    wait_until(reviewer.qtbot, lambda: shortcuts_enabled(reviewer.mw) is True)
     assert reviewer.js("document.activeElement && document.activeElement.getAttribute('data-cc-param')") is None
     press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_Space)
     wait_until(reviewer.qtbot, lambda: reviewer.state() == "answer")
@@ -59,12 +59,10 @@ def test_digits_and_space_in_the_panel_do_not_answer_the_card(reviewer):
 def test_tab_moves_through_the_controls(reviewer):
     reviewer.review(reviewer.card_id(KV))
     reviewer.wait_panel()
-    from tests.support.anki_desktop import focus_element
-
-    focus_element(reviewer.mw, reviewer.qtbot, '[data-cc-param="num_layers"]')
+    reviewer.focus('[data-cc-param="num_layers"]')
     seen = []
     for _ in range(6):
-        press_key(reviewer.mw, reviewer.qtbot, Qt.Key.Key_Tab, settle_ms=80)
+        reviewer.press_in_page(Qt.Key.Key_Tab)
         seen.append(reviewer.js("(e => e.getAttribute('data-cc-param') || e.getAttribute('data-cc-action') || e.id || e.tagName)(document.activeElement)"))
     assert seen[:4] == PARAMETERS[1:]
     assert "new" in seen or "cc-answer" in seen
@@ -73,12 +71,18 @@ def test_tab_moves_through_the_controls(reviewer):
 def _frame(reviewer) -> None:
     """A window big enough to show the card and the panel in one screenshot."""
     reviewer.mw.resize(980, 860)
-    reviewer.qtbot.wait(200)
+    wait_until(reviewer.qtbot, lambda: reviewer.mw.size().width() == 980 and reviewer.mw.size().height() == 860)
 
 
 def _show_panel(reviewer) -> None:
-    reviewer.js("document.getElementById('cc-panel').scrollIntoView({block: 'end'}); true")
-    reviewer.qtbot.wait(150)
+    """Scroll the panel into view and wait until it is in the viewport and two frames were painted since."""
+    reviewer.js(
+        "(() => { window.__ccPainted = false; document.getElementById('cc-panel').scrollIntoView({block: 'end'});"
+        " requestAnimationFrame(() => requestAnimationFrame(() => { window.__ccPainted = true; })); return true; })()"
+    )
+    reviewer.wait(
+        "window.__ccPainted && document.getElementById('cc-panel').getBoundingClientRect().bottom <= window.innerHeight + 1"
+    )
 
 
 def test_enter_shows_answer_with_values_verdict_expected_and_worked_formula(reviewer):
@@ -190,15 +194,11 @@ def test_preview_and_card_layout_get_no_panel(reviewer):
 @pytest.mark.parametrize("selector", ['[data-cc-param="head_dim"]', '[data-cc-action="reset"]', '[data-cc-action="new"]'])
 def test_keys_on_a_focused_choice_or_button_do_not_answer_the_card(reviewer, selector):
     """A select or button of the panel has the focus: digits and space are not review shortcuts."""
-    from tests.support.anki_desktop import focus_element
-
     card = reviewer.card_id(KV)
     reviewer.review(card)
     reviewer.wait_panel()
-    focus_element(reviewer.mw, reviewer.qtbot, selector)
-    for key in (Qt.Key.Key_1, Qt.Key.Key_Space, Qt.Key.Key_3, Qt.Key.Key_4):
-        press_key(reviewer.mw, reviewer.qtbot, key)
-    reviewer.qtbot.wait(300)
+    reviewer.focus(selector)  # the add-on holds the shortcuts back (a pycmd round trip)
+    reviewer.press_in_page(Qt.Key.Key_1, Qt.Key.Key_Space, Qt.Key.Key_3, Qt.Key.Key_4)  # all four reached the page
     assert reviewer.state() == "question"
     assert reviewer.mw.reviewer.card.id == card and reviewer.reps(card) == 0
 

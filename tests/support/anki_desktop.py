@@ -29,6 +29,7 @@ Facts read from aqt 26.9.3 (site-packages/aqt) and pytest_anki 2.2.0:
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import sys
 import time
@@ -156,8 +157,62 @@ def wait_js(mw, qtbot, js: str, timeout: float = 5, interval_ms: int = 100) -> A
         qtbot.wait(interval_ms)
 
 
-def review_card(mw, qtbot, card_id: int, timeout: float = 10, settle_ms: int = 1000) -> None:
-    """Show card ``card_id`` in the real reviewer: suspends every other card, selects its deck, goes deck overview -> review and returns once the reviewer shows that card with #qa filled."""
+_settle_tokens = itertools.count(1)
+OVERVIEW_PAGE = "!!document.querySelector('link[href*=\"css/overview.css\"]')"
+REVIEWER_PAGE = "typeof _showQuestion === 'function' && !!document.getElementById('qa')"
+
+
+def web_idle(web) -> bool:
+    """AnkiWebView has no queued work: its last page said domDone and no eval()/setHtml waits for one."""
+    return bool(getattr(web, "_domDone", True)) and not getattr(web, "_pendingActions", None)
+
+
+def wait_page_settled(mw, qtbot, page_js: str = "true", timeout: float = 15) -> None:
+    """Wait until mw.web shows a loaded page for which ``page_js`` is true AND Anki has processed that page's own domDone.
+
+    Why: AnkiWebView queues eval() calls (the reviewer's ``_showQuestion(...)``) until a page says
+    domDone, and any page's domDone flushes the queue. Change state while the previous page is
+    still loading, and its late domDone runs the reviewer's ``_showQuestion`` on a page that has not
+    loaded reviewer.js yet ("ReferenceError: _showQuestion is not defined") and the card is never
+    shown. The page sends domDone over Qt's web channel once ``pycmd`` exists; a ``pycmd`` we send
+    afterwards travels the same ordered channel, so its arrival proves the domDone was handled.
+    """
+    from aqt import gui_hooks
+
+    token = f"harness:settled:{next(_settle_tokens)}"
+    arrived: list[bool] = []
+
+    def on_message(handled, message, context):
+        if message == token:
+            arrived.append(True)
+            return True, None
+        return handled
+
+    probe = (
+        "(() => { if (typeof pycmd === 'function' && document.readyState === 'complete' && ("
+        + page_js
+        + ")) pycmd("
+        + json.dumps(token)
+        + "); })()"
+    )
+    gui_hooks.webview_did_receive_js_message.append(on_message)
+    try:
+        deadline = time.monotonic() + timeout
+        while not (arrived and web_idle(mw.web)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"mw.web did not settle on a loaded page ({page_js[:80]}) within {timeout}s "
+                    f"(mw.state={mw.state!r}, idle={web_idle(mw.web)})"
+                )
+            if not arrived and web_idle(mw.web):
+                mw.web.page().runJavaScript(probe)
+            qtbot.wait(50)
+    finally:
+        gui_hooks.webview_did_receive_js_message.remove(on_message)
+
+
+def review_card(mw, qtbot, card_id: int, timeout: float = 15) -> None:
+    """Show card ``card_id`` in the real reviewer: suspends every other card, selects its deck, goes deck overview -> review (each page loaded before the next state) and returns once the reviewer shows that card with #qa filled."""
     col = mw.col
     if col is None:
         raise AssertionError("no collection: call open_profile(mw) first")
@@ -177,9 +232,11 @@ def review_card(mw, qtbot, card_id: int, timeout: float = 10, settle_ms: int = 1
         col.sched.set_due_date([card_id], "0")  # due today, else the queue would be empty
     col.decks.select(card.odid or card.did)
 
+    wait_page_settled(mw, qtbot, timeout=timeout)  # whatever page is up (deck browser, a previous card)
     mw.moveToState("overview")
-    qtbot.wait(settle_ms)  # evalWithCallback straight after the first jump never called back
+    wait_page_settled(mw, qtbot, OVERVIEW_PAGE, timeout=timeout)
     mw.moveToState("review")
+    wait_page_settled(mw, qtbot, REVIEWER_PAGE, timeout=timeout)
 
     deadline = time.monotonic() + timeout
     shown = None
@@ -196,7 +253,7 @@ def review_card(mw, qtbot, card_id: int, timeout: float = 10, settle_ms: int = 1
             )
             if filled:
                 return
-        qtbot.wait(100)
+        qtbot.wait(50)
     raise TimeoutError(
         f"reviewer did not show card {card_id} with content within {timeout}s "
         f"(mw.state={mw.state!r}, reviewer card={shown})"
@@ -228,15 +285,18 @@ def blur_focus(mw, qtbot) -> None:
     eval_js(mw, qtbot, "document.activeElement && document.activeElement.blur(); true")
 
 
-def type_text(mw, qtbot, selector: str, text: str, settle_ms: int = 200) -> None:
-    """Type ``text`` into the element matching ``selector`` with real Qt key events (focus first, then qtbot.keyClicks on mw.web.focusProxy())."""
+def type_text(mw, qtbot, selector: str, text: str) -> None:
+    """Type ``text`` into the element matching ``selector`` with real Qt key events (focus first, then qtbot.keyClicks on mw.web.focusProxy()).
+
+    The renderer handles key events asynchronously: wait for what they do (wait_js on the value,
+    wait_page_keydowns), never for a fixed time.
+    """
     focus_element(mw, qtbot, selector)
     qtbot.keyClicks(_key_target(mw), text)
-    qtbot.wait(settle_ms)  # the renderer handles key events asynchronously
 
 
-def press_key(mw, qtbot, key, modifier=None, settle_ms: int = 200) -> None:
-    """Press one key (a Qt.Key or a one-character str) as a real key event on the main web view, wherever the page's focus currently is."""
+def press_key(mw, qtbot, key, modifier=None) -> None:
+    """Press one key (a Qt.Key or a one-character str) as a real key event on the main web view, wherever the page's focus currently is; wait for its effect afterwards (see type_text)."""
     from aqt.qt import Qt
 
     if modifier is None:
@@ -244,7 +304,42 @@ def press_key(mw, qtbot, key, modifier=None, settle_ms: int = 200) -> None:
     mw.activateWindow()
     mw.web.setFocus()
     qtbot.keyClick(_key_target(mw), key, modifier)
-    qtbot.wait(settle_ms)
+
+
+_KEYDOWNS = (
+    "(() => { if (!window.__harnessKeydowns) { window.__harnessKeydowns = {n: 0};"
+    " document.addEventListener('keydown', e => {"
+    " if (!['Control', 'Shift', 'Alt', 'Meta'].includes(e.key)) window.__harnessKeydowns.n++; }, true); }"
+    " return window.__harnessKeydowns.n; })()"
+)
+
+
+def page_keydowns(mw, qtbot) -> int:
+    """How many keydown events (modifier keys alone not counted) the page in mw.web has seen since this was first asked on that page.
+
+    A key that one of Anki's shortcuts takes never reaches the page; a key that reaches the page was
+    not taken by a shortcut. Waiting for the count is how a test knows its keys were handled.
+    """
+    return int(eval_js(mw, qtbot, _KEYDOWNS))
+
+
+def wait_page_keydowns(mw, qtbot, count: int, timeout: float = 5) -> int:
+    """Wait until the page has seen at least ``count`` keydowns (page_keydowns); raises TimeoutError (a shortcut took a key, or it never arrived)."""
+    deadline = time.monotonic() + timeout
+    seen = page_keydowns(mw, qtbot)
+    while seen < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page saw {seen} of {count} keydowns within {timeout}s (taken by an Anki shortcut?)")
+        qtbot.wait(20)
+        seen = page_keydowns(mw, qtbot)
+    return seen
+
+
+def shortcuts_enabled(mw) -> Optional[bool]:
+    """True when all of the current state's key shortcuts (space, 1-4, ...) are on, False when all are off, None when mixed or none."""
+    shortcuts = getattr(mw, "stateShortcuts", None) or []
+    states = {s.isEnabled() for s in shortcuts}
+    return states.pop() if len(states) == 1 else None
 
 
 def _key_target(mw):
