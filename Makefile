@@ -1,12 +1,13 @@
 # Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
 #   make build   set up .venv and build dist/ (deck .apkg, .tsv, and the .ankiaddon)
 #   make test    set up .venv with the test tools and run the whole suite (real Anki under Xvfb)
+#   make test-compat  the reviewer suite in a real Anki of each supported line (24.11 ... 26.9.3)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: build check test bench fuzz clean
+.PHONY: build check test test-compat bench fuzz clean
 
 # Bytecode for the build's own modules, as an installed tool has it from pip: Python would not write it
 # itself where PYTHONDONTWRITEBYTECODE is set (about 25 ms of every build.py run). Only changed files.
@@ -22,6 +23,12 @@ check: $(VENV)/.build-deps
 test: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
 	$(PY) -m pytest
+
+# One virtual environment per older Anki line (.venv-compat/<version>, pinned in requirements-compat/),
+# made once; then tests/reviewer in each and in .venv (26.9.3) against one build (scripts/test-compat.sh).
+test-compat: $(VENV)/.test-deps
+	bash scripts/system-deps.sh
+	bash scripts/test-compat.sh
 
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
@@ -45,4 +52,4 @@ $(VENV)/.test-deps: requirements-test.txt requirements.txt constraints.txt | $(V
 	touch $@ $(VENV)/.build-deps
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache
+	rm -rf $(VENV) .venv-compat dist .pytest_cache
