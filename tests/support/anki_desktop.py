@@ -267,7 +267,6 @@ def focus_element(mw, qtbot, selector: str) -> None:
     """Give the main web view keyboard focus and focus the element matching ``selector`` in JS; raises if the element is missing or did not take focus."""
     mw.activateWindow()
     mw.web.setFocus()
-    qtbot.wait(50)
     ok = eval_js(
         mw,
         qtbot,
