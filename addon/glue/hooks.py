@@ -50,7 +50,7 @@ def anki_version() -> str:
 
 
 def addon_logger(package: str) -> logging.Logger:
-    """The add-on's own log (Tools > Add-ons > View Files > logs); Ankis without AddonManager.get_logger (23.10 and older) get Python's logging."""
+    """The add-on's own log (logs/addons/<package>/ in Anki's data folder); Ankis without AddonManager.get_logger (23.10 and older) get Python's logging."""
     get_logger = getattr(aqt.mw.addonManager, "get_logger", None)
     if get_logger is not None:
         return get_logger(package)
