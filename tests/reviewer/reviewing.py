@@ -31,6 +31,9 @@ from tests.support.anki_desktop import (
 )
 
 
+VERDICT_TIMEOUT = 20  # seconds; bounds a failure only: the wait ends as soon as the verdict is there
+
+
 @dataclass
 class ComputeReviewer:
     mw: Any
@@ -102,7 +105,15 @@ class ComputeReviewer:
         """Clear #cc-answer, type ``text`` with real key presses, wait for its verdict; returns the verdict's data-state."""
         self.js("(() => { const a = document.getElementById('cc-answer'); a.value = ''; a.dispatchEvent(new Event('input')); return true; })()")
         type_text(self.mw, self.qtbot, "#cc-answer", text)
-        self.wait(f"document.getElementById('cc-verdict').getAttribute('data-cc-text') === {json.dumps(text)}")
+        started = time.monotonic()
+        try:  # one pycmd round trip per keystroke: seconds on a machine as busy as a shared CI box
+            self.wait(f"document.getElementById('cc-answer').value === {json.dumps(text)}", timeout=VERDICT_TIMEOUT)
+            self.wait(f"document.getElementById('cc-verdict').getAttribute('data-cc-text') === {json.dumps(text)}", timeout=VERDICT_TIMEOUT)
+        except TimeoutError as e:
+            seen = self.js("(() => { const a = document.getElementById('cc-answer'), v = document.getElementById('cc-verdict');"
+                           " return {typed: a && a.value, judged: v && v.getAttribute('data-cc-text'), state: v && v.getAttribute('data-state'),"
+                           " panel: document.getElementById('cc-panel')?.getAttribute('data-state')}; })()")
+            raise TimeoutError(f"no verdict for {text!r} after {time.monotonic() - started:.1f}s: {seen}") from e
         return self.attr("#cc-verdict", "data-state")
 
     def state(self) -> str | None:
