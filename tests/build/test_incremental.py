@@ -280,14 +280,6 @@ def test_the_build_writes_the_apkg_itself_when_the_writer_fails(tmp_path, corpus
     assert started and all(not w._process.is_alive() for w in started)
 
 
-def _writer_folders() -> set[str]:
-    """The writer processes' collection folders (builder/apkg_writer.py) on this machine now."""
-    import tempfile
-
-    return {p.name for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())) if folder.is_dir()
-            for p in folder.glob("compute-cards-writer-*")}
-
-
 @pytest.mark.parametrize("batch", [7, 250])
 def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, corpus_dir, monkeypatch, batch):
     """A cold build with two jobs sends each deck's cards to the writer process as they render (in
@@ -307,13 +299,13 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
         return real_export(self, deck, apkg, tsv)
 
     monkeypatch.setattr(apkg_writer.ApkgWriter, "export", spy)
-    before = _writer_folders()
     streamed, serial = tmp_path / "a" / "content", tmp_path / "b" / "content"
     shutil.copytree(corpus_dir, streamed)
     shutil.copytree(corpus_dir, serial)
     with monkeypatch.context() as m:
         m.chdir(streamed.parent)
-        got, got_summary = run(settings(Path("content"), Path("dist"), None, 2), T0, apkg_writer.ApkgWriter.start())
+        writer = apkg_writer.ApkgWriter.start()
+        got, got_summary = run(settings(Path("content"), Path("dist"), None, 2), T0, writer)
     with monkeypatch.context() as m:
         m.chdir(serial.parent)
         want, want_summary = run(settings(Path("content"), Path("dist"), None, 1), T0)  # no writer: one job
@@ -327,7 +319,7 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
             assert apkg_contents(streamed.parent / "dist" / name, tmp_path) == apkg_contents(serial.parent / "dist" / name, tmp_path), name
         else:
             assert got_files[name] == want_files[name], name
-    assert _writer_folders() == before  # the writer's collection folder went with it
+    assert writer is not None and not writer._scratch.exists()  # the writer's collection folder went with it
 
 
 def test_a_build_that_fails_after_the_writer_started_leaves_dist_and_no_writer_files(tmp_path, corpus_dir, monkeypatch):
@@ -345,18 +337,18 @@ def test_a_build_that_fails_after_the_writer_started_leaves_dist_and_no_writer_f
     assert run(settings(Path("content"), Path("dist"), None, 2), T0, apkg_writer.ApkgWriter.start())[0] is not None
     dist = snapshot(tmp_path / "dist")
     state_file = (content / "cards.lock.json").read_bytes()
-    before = _writer_folders()
     last = sorted(content.glob("deck-*.md"))[-1]
     # An error only rendering finds (parse and check errors stop the build before anything is sent).
     last.write_text(last.read_text(encoding="utf-8") + "\n## broken-at-the-end\n\nHow big is {{kv_bytes}}?\n\n---\n\nBig.\n",
                     encoding="utf-8")
     exported.clear()
-    result, diagnostics = run(settings(Path("content"), Path("dist"), None, 2), T1, apkg_writer.ApkgWriter.start())
+    writer = apkg_writer.ApkgWriter.start()
+    result, diagnostics = run(settings(Path("content"), Path("dist"), None, 2), T1, writer)
     assert result is None and any("needs a compute block" in d for d in diagnostics)
     assert exported and last.name not in exported  # the clean decks were written before the error was known
     assert snapshot(tmp_path / "dist") == dist and (content / "cards.lock.json").read_bytes() == state_file
     assert not list(tmp_path.glob(".dist.new-*"))  # the staging folder with the early .apkg files is gone
-    assert _writer_folders() == before
+    assert writer is not None and not writer._scratch.exists()  # its own folder; /dev/shm is shared with other builds
 
 
 def test_the_writer_computes_the_inputs_digest_first_and_only_for_its_arguments(tmp_path, corpus_dir):
