@@ -14,7 +14,8 @@ Two ways, the cheap one first:
    any point lies between the float results at the corners), and the library functions' bounds are
    widened by one unit in the last place. Whatever it cannot bound tightly enough (``argmax`` with
    bounds that vary, a power of a base that may be negative, ...) just ends the proof: then
-2. **The points** (``points``): the defaults, every preset, every choice of every choice parameter,
+2. **The points** (``points``): the defaults, every preset, one parameter at a time (every choice,
+   both ends of a range, the others at their defaults, so a message names as few values as it can),
    the corners of the ranges, and ``coverage.samples`` seeded random points; each is evaluated exactly as
    the add-on would. The first that fails is the problem, named by its values.
 
@@ -116,9 +117,9 @@ def _structured(model: ComputeModel, coverage: Coverage,
     yield "", dict(defaults)
     for preset in model.presets:
         yield f'preset "{preset.label}"', {**defaults, **dict(preset.values)}
-    for p in model.parameters:
-        for choice in p.choices:
-            yield "", {**defaults, p.name: choice.value}
+    for p in model.parameters:  # one parameter at a time: every choice, the ends of a range
+        for value in [c.value for c in p.choices] or extremes(p):
+            yield "", {**defaults, p.name: value}
     varied = [(p.name, extremes(p)) for p in model.parameters]
     varied = [(name, ends) for name, ends in varied if ends[0] != ends[1]]
     if not varied:
