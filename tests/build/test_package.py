@@ -77,7 +77,7 @@ def test_corrected_facts_are_what_the_cards_teach(built, col):
     assert 'data-cc-value="share_of_bf16:%">50%</span>' in note_for(col, "int8-kv")["Back"]
     assert "35.64" in note_for(col, "int8-kv-quality")["Back"]
     assert "improves it" in note_for(col, "ood-acceptance")["Back"] and "recovers" not in note_for(col, "ood-acceptance")["Back"]
-    assert "outputs[0]" in note_for(col, "eagle")["Source"]
+    assert "ea_model.py" in note_for(col, "eagle")["Source"] and "outputs[0]" in note_for(col, "medusa")["Source"]
     for note_id in col.find_notes(""):  # learners never saw the seed: no card mentions it
         note = col.get_note(note_id)
         assert "seed" not in (note["Front"] + note["Back"] + note["Source"]).lower()

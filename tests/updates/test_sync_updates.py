@@ -71,7 +71,7 @@ def test_text_update_syncs_normally_and_keeps_reviews_from_the_other_device(tmp_
 
         # B shows the edits: note text, rendered question/answer, the note type's CSS
         assert "shrink the KV cache" in first_card(b.col, "gqa").question(reload=True)
-        assert "differ from using a separate draft model" in first_card(b.col, "medusa").question(reload=True)
+        assert "with no separate draft model" in first_card(b.col, "medusa").question(reload=True)
         assert "small one-layer draft" in first_card(b.col, "eagle").answer()
         assert 'cc-answer cc-v2"' in first_card(b.col, "eagle").answer()
         assert note_for(b.col, "gqa")["Front"] == note_for(a.col, "gqa")["Front"]
