@@ -527,7 +527,7 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
 def inputs_of(settings: Settings) -> tuple:
     """The arguments of ``uptodate.inputs_digest`` for a build with these settings."""
     return (settings.content_dir, settings.addon_dir, settings.manifest_path, settings.out_dir,
-            repr(settings.limits), settings.state_path)  # build.py's up-to-date check uses the same (the coverage only decides pass or fail)
+            repr(settings.limits), settings.state_path)  # as build.py's up-to-date check (coverage: pass or fail only)
 
 
 def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnostic]:

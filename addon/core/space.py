@@ -36,7 +36,7 @@ from typing import Iterator, Mapping
 
 from .compute import ComputeModel, Parameter
 from .diagnostics import ComputeError
-from .language import FUNCTIONS, Argmax, Binary, Call, Compare, Conditional, Limits, Name, Node, Number, Unary, _round
+from .language import FUNCTIONS, Argmax, Binary, Call, Compare, Conditional, Limits, Name, Node, Number, Unary
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,8 @@ class _Intervals:
             if len(args) == 2 and (args[1][0] != args[1][1] or args[1][0] != int(args[1][0]) or abs(args[1][0]) > 15):
                 raise _NoProof
             digits = args[1][0] if len(args) == 2 else 0.0
-            return _round(args[0][0], digits), _round(args[0][1], digits)
+            rounded = FUNCTIONS["round"][2]  # half away from zero: monotone
+            return rounded(args[0][0], digits), rounded(args[0][1], digits)
         if f == "sqrt":
             (lo, hi), = args
             if lo < 0:
