@@ -19,6 +19,7 @@ from addon.core.compute import ComputeModel, parse_compute
 from addon.core.diagnostics import ComputeError, Diagnostic
 from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
+from addon.core.space import DEFAULT_COVERAGE, Coverage, space_problem
 
 from . import cache as build_cache, markup, package, state, uptodate
 from .apkg_writer import ApkgWriter, wanted as writer_wanted
@@ -37,9 +38,10 @@ class Settings:
     progress: Callable[[str, int, int], None] | None = None
     cache_dir: Path | None = None  # the build cache (builder/cache.py); None: no cache
     jobs: int = 1  # processes for rendering the cards the cache does not hold
+    coverage: Coverage = DEFAULT_COVERAGE  # which values of its parameters each compute block is checked at
 
     def open_cache(self) -> "build_cache.BuildCache | None":
-        return build_cache.BuildCache.open(self.cache_dir, self.content_dir, self.limits)
+        return build_cache.BuildCache.open(self.cache_dir, self.content_dir, (self.limits, self.coverage))
 
     @property
     def state_path(self) -> Path:
@@ -60,6 +62,7 @@ class CheckedCard:
     cache_key: str | None = None  # set when the card checked clean and a cache is in use
     cached: tuple[str, str, str, str, str] | None = None  # field values from the cache: checked and rendered before
     deferred: Limits | None = None  # the compute block is checked with these limits when the card is rendered
+    coverage: Coverage = DEFAULT_COVERAGE  # and over this much of its parameter space
 
 
 @dataclass
@@ -144,8 +147,9 @@ def _parse(data: bytes, shown: str, digest: str, diags: list[Diagnostic]) -> Dec
 
 
 def check(decks: list[DeckFile], limits: Limits, cache: build_cache.BuildCache | None = None,
-          defer: bool = False) -> tuple[list[CheckedCard], list[Diagnostic]]:
-    """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``.
+          defer: bool = False, coverage: Coverage = DEFAULT_COVERAGE) -> tuple[list[CheckedCard], list[Diagnostic]]:
+    """Card ids unique across files; compute blocks parse, evaluate at the defaults and match ``expect``,
+    and evaluate over their parameter space (``coverage``: addon/core/space.py).
 
     ``defer``: leave the compute blocks to ``render``, which checks each one in the process that
     renders its card (so a cold build checks them on every core too); its diagnostics come first
@@ -165,10 +169,10 @@ def check(decks: list[DeckFile], limits: Limits, cache: build_cache.BuildCache |
             model = None
             key, cached = cache.lookup(raw) if cache else (None, None)
             if raw.compute is not None and cached is None and defer:
-                checked.append(CheckedCard(raw, deck.source, None, key, None, limits))
+                checked.append(CheckedCard(raw, deck.source, None, key, None, limits, coverage))
                 continue
             if raw.compute is not None and cached is None:  # a cache hit checked clean with these limits
-                model, compute_diags = check_compute(deck.source, raw.compute, limits)
+                model, compute_diags = check_compute(deck.source, raw.compute, limits, coverage)
                 diags.extend(compute_diags)
                 key = None if compute_diags else key
             checked.append(CheckedCard(raw, deck.source, model, key, cached))
@@ -180,13 +184,14 @@ def _id_col(src: SourceFile, raw: RawCard) -> int:
     return src.lines[raw.line - 1].find(raw.card_id, 2) + 1
 
 
-def check_compute(src: SourceFile, piece: Text, limits: Limits) -> tuple[ComputeModel | None, list[Diagnostic]]:
-    model, _, diags = _check_compute(src, piece, limits)
+def check_compute(src: SourceFile, piece: Text, limits: Limits,
+                  coverage: Coverage = DEFAULT_COVERAGE) -> tuple[ComputeModel | None, list[Diagnostic]]:
+    model, _, diags = _check_compute(src, piece, limits, coverage)
     return model, diags
 
 
-def _check_compute(src: SourceFile, piece: Text,
-                   limits: Limits) -> tuple[ComputeModel | None, dict[str, float] | None, list[Diagnostic]]:
+def _check_compute(src: SourceFile, piece: Text, limits: Limits,
+                   coverage: Coverage = DEFAULT_COVERAGE) -> tuple[ComputeModel | None, dict[str, float] | None, list[Diagnostic]]:
     """``check_compute``, also returning the values at the defaults (so the render need not evaluate again)."""
     try:
         model = parse_compute(piece.text, limits)
@@ -197,10 +202,11 @@ def _check_compute(src: SourceFile, piece: Text,
         problem = model.expect_problem(values)
     except ComputeError as e:
         return None, None, [at(src, piece, e.offset, f"at the default values: {e.message}")]
-    if problem:
-        assert model.expect is not None
-        return model, values, [at(src, piece, model.expect.offset, problem)]
-    return model, values, []
+    diags = [at(src, piece, model.expect.offset, problem)] if problem and model.expect else []
+    elsewhere = space_problem(model, coverage)  # the defaults passed: the rest of the space
+    if elsewhere:
+        diags.append(at(src, piece, elsewhere.error.offset, elsewhere.message))
+    return model, values, diags
 
 
 def render(checked: list[CheckedCard], progress: Callable[[str, int, int], None] | None = None,
@@ -273,7 +279,7 @@ def _check_and_render(item: CheckedCard, with_hash: bool = False,
     compute_diags: list[Diagnostic] = []
     values = None
     if item.deferred is not None and item.raw.compute is not None:
-        model, values, compute_diags = _check_compute(item.source, item.raw.compute, item.deferred)
+        model, values, compute_diags = _check_compute(item.source, item.raw.compute, item.deferred, item.coverage)
         item = CheckedCard(item.raw, item.source, model, item.cache_key, None)
     card, diags = _render_card(item, values)
     return card, state.card_hash(card) if with_hash else "", key, compute_diags, diags
@@ -427,7 +433,7 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
     previous = writing.previous if writing else state.State.load(settings.state_path)
     decks, diags = load(settings, cache)
-    checked, check_diags = check(decks, settings.limits, cache, defer=True)
+    checked, check_diags = check(decks, settings.limits, cache, defer=True, coverage=settings.coverage)
     diags += check_diags
     known_hashes: dict[str, str] = writing.hashes if writing else {}
     rendered = writing.rendered if writing and not any(d.severity == "error" for d in diags) else None
@@ -521,7 +527,7 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
 def inputs_of(settings: Settings) -> tuple:
     """The arguments of ``uptodate.inputs_digest`` for a build with these settings."""
     return (settings.content_dir, settings.addon_dir, settings.manifest_path, settings.out_dir,
-            repr(settings.limits), settings.state_path)
+            repr(settings.limits), settings.state_path)  # as build.py's up-to-date check (coverage: pass or fail only)
 
 
 def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnostic]:

@@ -32,7 +32,9 @@ from .language import (
 )
 from .units import PLAIN, Unit, format_number, format_quantity, parse_unit
 
-KEYWORDS = frozenset({"param", "preset", "answer", "unit", "show", "digits", "tolerance", "expect"})
+RANDOM_TRIES = 100  # draws of "New numbers" that may miss a block's ``require`` lines
+
+KEYWORDS = frozenset({"param", "preset", "require", "answer", "unit", "show", "digits", "tolerance", "expect"})
 SETTINGS = ("unit", "show", "digits", "tolerance", "expect")
 
 
@@ -102,6 +104,15 @@ class Preset:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """``require EXPRESSION``: a condition on the parameters that every allowed set of values meets."""
+
+    text: str  # the expression as written, for messages
+    expression: Expression
+    offset: int = 0  # where the expression starts in the block
+
+
+@dataclass(frozen=True)
 class Variable:
     name: str
     expression: Expression
@@ -138,6 +149,7 @@ class ComputeModel:
     answer: AnswerSpec
     expect: Expect | None = None
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+    requires: tuple[Requirement, ...] = ()
 
     @property
     def names(self) -> frozenset[str]:
@@ -163,7 +175,29 @@ class ComputeModel:
             if problem:
                 raise ComputeError(problem)
             resolved[name] = float(raw)
+        problem = self.requirement_problem(resolved)
+        if problem:
+            raise ComputeError(problem)
         return resolved
+
+    def requirement_problem(self, values: Mapping[str, float]) -> str | None:
+        """Why parameter ``values`` (all of them, checked one by one) fail a ``require`` line, or None.
+
+        Raises ComputeError (offset into the block) when a requirement cannot be evaluated.
+        """
+        r = self.unmet(values)
+        if r is None:
+            return None
+        used = ", ".join(f"{n} = {format_number(values[n])}" for n in sorted(r.expression.names))
+        return f"these values do not meet 'require {r.text}' ({used})"
+
+    def unmet(self, values: Mapping[str, float]) -> Requirement | None:
+        """The first ``require`` line that parameter ``values`` fail, or None; raises ComputeError."""
+        if not self.requires:
+            return None
+        named = [(f" require{i}", r.expression, r.offset) for i, r in enumerate(self.requires)]
+        env = evaluate_in_order(named, values, self.limits)  # one step budget for all of them
+        return next((r for i, r in enumerate(self.requires) if not env[f" require{i}"]), None)
 
     def evaluate(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
         """Parameters, every variable and ``answer`` at ``values``; raises ComputeError."""
@@ -211,9 +245,17 @@ class ComputeModel:
         return f"expect says {self.expect.text.strip()} but the answer at the defaults is {both}; tolerance {tolerance}"
 
     def random_values(self, seed: int | None = None) -> dict[str, float]:
-        """New numbers: a random value for every parameter (a preset's parameters included)."""
+        """New numbers: a random value for every parameter (a preset's parameters included).
+
+        With ``require`` lines, draws again until the values meet them (at most ``RANDOM_TRIES``
+        times; then the defaults, which always do).
+        """
         rng = random.Random(seed)
-        return {p.name: p.random_value(rng) for p in self.parameters}
+        for _ in range(RANDOM_TRIES if self.requires else 1):
+            values = {p.name: p.random_value(rng) for p in self.parameters}
+            if not self.requires or self.requirement_problem(values) is None:
+                return values
+        return self.defaults()
 
     def worked(self, values: Mapping[str, float], latex: bool = False) -> str:
         """The answer's formula with the values put in: ``2 × 32 × 8 × 128 × 4096 × 2``."""
@@ -271,6 +313,7 @@ class _BlockParser:
         self.parameters: list[Parameter] = []
         self.presets: list[Preset] = []
         self.variables: list[Variable] = []
+        self.requires: list[Requirement] = []
         self.defined: dict[str, int] = {}
         self.answer: Expression | None = None
         self.answer_offset = 0
@@ -302,6 +345,9 @@ class _BlockParser:
             return
         if word == "preset":
             self.preset(stripped, at)
+            return
+        if word == "require":
+            self.require(stripped, at)
             return
         m = _VARIABLE.match(stripped) if word not in SETTINGS else None
         if word == "answer" and m:
@@ -451,6 +497,16 @@ class _BlockParser:
             raise ComputeError("a preset needs at least one 'name = value'", at, len(line))
         self.presets.append(Preset(label, tuple(values)))
 
+    def require(self, line: str, at: int) -> None:
+        text = line[len("require"):]
+        if not text.strip() or not text[0].isspace():
+            raise ComputeError("write a requirement as: require num_kv_heads <= num_q_heads", at, len(line))
+        if self.variables or self.answer is not None:
+            raise ComputeError("'require' lines come before the variables and the answer", at, len(line))
+        offset = at + len("require") + (len(text) - len(text.lstrip()))
+        expression = self.expression(text.strip(), offset)  # only parameters are defined before it
+        self.requires.append(Requirement(text.strip(), expression, offset))
+
     def unit_setting(self, key: str) -> tuple[Unit, int, int] | None:
         if key not in self.settings:
             return None
@@ -481,10 +537,28 @@ class _BlockParser:
         if "expect" in self.settings:
             text, at, length = self.settings["expect"]
             expect = Expect(text, at, length)
-        return ComputeModel(
+        model = ComputeModel(
             self.source, tuple(self.parameters), tuple(self.presets), tuple(self.variables),
             AnswerSpec(self.answer, unit, display, digits, tolerance, self.answer_offset), expect, self.limits,
+            tuple(self.requires),
         )
+        self.check_requirements(model)
+        return model
+
+    def check_requirements(self, model: ComputeModel) -> None:
+        """The defaults, and every preset put over them, meet every ``require`` line."""
+        if not model.requires:
+            return
+        defaults = model.defaults()
+        unmet = model.unmet(defaults)
+        if unmet is not None:
+            raise ComputeError(f"the default values: {model.requirement_problem(defaults)}", unmet.offset, len(unmet.text))
+        for preset in model.presets:
+            problem = model.requirement_problem({**defaults, **dict(preset.values)})
+            if problem:
+                text = f'preset "{preset.label}"'
+                where = self.source.find(text)
+                raise ComputeError(f"preset {preset.label!r} (with the defaults for the rest): {problem}", max(where, 0), len(text))
 
     def tolerance(self, unit: Unit) -> Tolerance:
         if "tolerance" not in self.settings:

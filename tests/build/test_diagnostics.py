@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from addon.core.diagnostics import Diagnostic, Position
+from addon.core.diagnostics import ComputeError, Diagnostic, Position
 from addon.core.language import DEFAULT_LIMITS
 from builder import pipeline
 from builder.source import SourceFile, parse_deck_file, read_source
@@ -266,3 +266,83 @@ def test_bytes_that_are_not_utf8_are_named_at_their_line_and_column(tmp_path, da
     assert (d.position.line, d.position.col) == (line, col)
     assert "is not UTF-8" in d.message
     assert "\r" not in d.source_line
+
+
+# --- a compute block over its whole parameter space (addon/core/space.py) ------------------------
+# The defaults may be fine while another allowed set of values fails: the build names that point and
+# the failing expression's place, as it does at the defaults.
+
+SPACE_CASES = [
+    # (block, line holding the error, the token it points at, the whole message)
+    ("param draft_cost = 0.1 in 0..1\nparam acceptance_rate = 0.5 in 0..0.99\n"
+     "answer = 1 / (1 - acceptance_rate - draft_cost)\n", "answer", "1 / (1",
+     "at draft_cost=1, acceptance_rate=0: division by zero"),  # a corner of the two ranges
+    ("param n = 4 in 0..10\nper = 100 / n\nanswer = per\n", "per =", "100 / n", "at n=0: division by zero"),
+    ("param n = 4 in 1..10\nanswer = sqrt(n - 2)\n", "answer", "sqrt", "at n=1: sqrt(): sqrt of a negative number"),
+    ("param n = 40 in 1..1000\nanswer = 10 ** n\n", "answer", "10 ** n",
+     "at n=1000: power is too large: the result would have about 1e+03 digits (limit 300)"),
+    # a choice (the others at the defaults)
+    ("param b = 2 one of 0 \"none\", 1, 2\nparam n = 3 in 1..5\nanswer = n / b\n", "answer", "n / b", "at b=0: division by zero"),
+    # a preset: named by its label and the values it changes
+    ("param q = 8 in 1..64 integer\nparam kv = 2 in 1..64 integer\npreset \"MQA\": q = 8, kv = 1\n"
+     "answer = 1 / (kv - 1)\n", "answer", "1 / (kv", "at the preset \"MQA\" (kv=1): division by zero"),
+    # a value inside the range, reached only by the seeded samples (the corners and the defaults pass)
+    ("param x = 0 in -1..1\nanswer = sqrt(abs(x - 0.5) - 0.2)\n", "answer", "sqrt", None),
+]
+
+
+@pytest.mark.parametrize("block, line_has, token, message", SPACE_CASES, ids=[c[0][:30] for c in SPACE_CASES])
+def test_a_block_that_fails_somewhere_in_its_range_is_an_error_naming_the_point(block, line_has, token, message):
+    text = card(block)
+    d = only_error(text)
+    block_start = text[: text.index("```compute")].count("\n") + 2
+    line_in_block, col = position_of(block, line_has, token)
+    assert (d.position.line, d.position.col) == (block_start + line_in_block - 1, col)
+    if message is not None:
+        assert d.message == message
+    else:
+        assert d.message.endswith(": sqrt(): sqrt of a negative number") and d.message.startswith("at x=")
+
+
+def test_the_samples_find_a_failure_inside_the_range_and_name_a_point_that_fails():
+    """sqrt(|x − 0.5| − 0.2) fails only for 0.3 < x < 0.7: the defaults (0) and corners (±1) pass."""
+    from addon.core.compute import parse_compute
+
+    block = "param x = 0 in -1..1\nanswer = sqrt(abs(x - 0.5) - 0.2)\n"
+    d = only_error(card(block))
+    value = float(d.message.split("=", 1)[1].split(":")[0])
+    with pytest.raises(ComputeError):
+        parse_compute(block).evaluate({"x": value})
+
+
+def test_points_that_do_not_meet_a_requirement_are_not_checked():
+    """kv <= q: the corner q=1, kv=64 is not an allowed value, so 1 / (q − kv + 63) is never evaluated there."""
+    ok = "param q = 8 in 1..64 integer\nparam kv = 2 in 1..64 integer\nrequire kv <= q\nanswer = 1 / (q - kv + 63)\n"
+    assert [d for d in diagnose(card(ok)) if d.severity == "error"] == []
+    without = ok.replace("require kv <= q\n", "")
+    d = only_error(card(without))
+    assert d.message == "at q=1, kv=64: division by zero"
+
+
+def test_the_default_values_still_come_first():
+    d = only_error(card("param n = 0 in 0..10\nanswer = 100 / n\n"))
+    assert d.message == "at the default values: division by zero"
+
+
+def test_an_expect_problem_and_a_range_problem_are_both_reported():
+    text = card("param n = 4 in 0..10\nanswer = 100 / n\nexpect: 20\n")
+    messages = sorted(d.message for d in diagnose(text) if d.severity == "error")
+    assert messages == ["at n=0: division by zero", "expect says 20 but the answer at the defaults is 25; tolerance ±1%"]
+
+
+def test_fewer_samples_in_the_settings_can_miss_what_the_default_finds():
+    """The coverage is a frozen setting passed in: with no samples, only the structured points are checked."""
+    from addon.core.space import Coverage
+
+    block = "param x = 0 in -1..1\nanswer = sqrt(abs(x - 0.5) - 0.2)\n"
+    src = SourceFile("content/deck.md", card(block))
+    deck, _ = parse_deck_file(src)
+    _, diags = pipeline.check([deck], DEFAULT_LIMITS, coverage=Coverage(samples=0))
+    assert diags == []
+    _, diags = pipeline.check([deck], DEFAULT_LIMITS)
+    assert len(diags) == 1

@@ -41,7 +41,7 @@ def note_for(col: Collection, card_id: str):
 
 def test_import_adds_every_card_with_the_fixed_note_type(built, col):
     log = import_package(col, built / "dist" / "ch19-kv-cache.apkg")
-    assert len(log.new) == 14 and not log.updated and not log.conflicting and not log.missing_notetype
+    assert len(log.new) == 17 and not log.updated and not log.conflicting and not log.missing_notetype
     compute_types = [n for n in col.models.all_names_and_ids() if n.name == spec.NOTETYPE_NAME]
     assert len(compute_types) == 1 and compute_types[0].id == spec.NOTETYPE_ID
     nt = col.models.get(spec.NOTETYPE_ID)
@@ -74,8 +74,13 @@ def test_corrected_facts_are_what_the_cards_teach(built, col):
     assert 'data-cc-value="answer">2.40×</span>' in speedup["Back"]
     assert "Leviathan" in speedup["Source"]
     assert "+2 … +K+1" in note_for(col, "medusa")["Back"]
-    assert "near-lossless" in note_for(col, "int8-kv")["Back"]
-    assert "Illustrative only" in note_for(col, "ood-acceptance")["Back"]
+    assert 'data-cc-value="share_of_bf16:%">50%</span>' in note_for(col, "int8-kv")["Back"]
+    assert "35.64" in note_for(col, "int8-kv-quality")["Back"]
+    assert "improves it" in note_for(col, "ood-acceptance")["Back"] and "recovers" not in note_for(col, "ood-acceptance")["Back"]
+    assert "ea_model.py" in note_for(col, "eagle")["Source"] and "outputs[0]" in note_for(col, "medusa")["Source"]
+    for note_id in col.find_notes(""):  # learners never saw the seed: no card mentions it
+        note = col.get_note(note_id)
+        assert "seed" not in (note["Front"] + note["Back"] + note["Source"]).lower()
 
 
 def test_compute_field_round_trips_to_the_block_the_author_wrote(built, col):
@@ -95,7 +100,7 @@ def test_unchanged_rebuild_imports_as_zero_changes(built, col, tmp_path):
     assert again.returncode == 0, again.stderr
     log = import_package(col, tmp_path / "dist2" / "ch19-kv-cache.apkg")
     assert not log.new and not log.updated and not log.conflicting
-    assert len(log.duplicate) == 14  # same GUID, not newer: left alone
+    assert len(log.duplicate) == 17  # same GUID, not newer: left alone
     assert col.models.get(spec.NOTETYPE_ID)["mod"] == notetype_mtime
     assert len([n for n in col.models.all_names_and_ids() if n.name == spec.NOTETYPE_NAME]) == 1
 
@@ -108,7 +113,7 @@ def test_tsv_imports_as_basic_without_settings(built, col):
     assert lines[:4] == ["#separator:tab", "#html:true", "#notetype:Basic", f"#deck:{DECK}"]
     metadata = col.get_csv_metadata(path=str(path), delimiter=None)
     response = col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata))
-    assert len(response.log.new) == 14
+    assert len(response.log.new) == 17
     basic = col.models.by_name("Basic")
     fronts = [col.get_note(nid)["Front"] for nid in col.find_notes("note:Basic")]
     assert any("State the KV-cache memory formula" in f for f in fronts)

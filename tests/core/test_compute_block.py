@@ -451,3 +451,62 @@ def test_worked_stays_small_when_a_big_variable_is_used_many_times() -> None:
     text = m.worked(m.evaluate())
     assert text.startswith("max(2, 2, 2")  # v's value, not 384 copies of its formula
     assert len(text) < 2_000
+
+
+# ---------------------------------------------------------------------------------------------
+# require: conditions the parameters meet together
+
+GQA = """\
+param num_q_heads = 64 in 1..256 integer
+param num_kv_heads = 8 in 1..256 integer
+require num_kv_heads <= num_q_heads and num_q_heads % num_kv_heads == 0
+preset "Llama-3.1-8B": num_q_heads = 32, num_kv_heads = 8
+answer = num_q_heads / num_kv_heads
+"""
+
+
+def test_require_refuses_values_that_do_not_meet_it() -> None:
+    m = parse_compute(GQA)
+    assert m.evaluate({"num_q_heads": 32})["answer"] == 4
+    with pytest.raises(ComputeError) as info:
+        m.evaluate({"num_kv_heads": 128})
+    assert str(info.value) == ("these values do not meet 'require num_kv_heads <= num_q_heads and "
+                               "num_q_heads % num_kv_heads == 0' (num_kv_heads = 128, num_q_heads = 64)")
+    with pytest.raises(ComputeError):
+        m.evaluate({"num_kv_heads": 6})  # 64 is not a multiple of 6
+    assert m.unmet({"num_q_heads": 28.0, "num_kv_heads": 4.0}) is None
+
+
+def test_new_numbers_meet_the_requirements() -> None:
+    m = parse_compute(GQA)
+    for seed in range(200):
+        values = m.random_values(seed)
+        assert values["num_kv_heads"] <= values["num_q_heads"] and values["num_q_heads"] % values["num_kv_heads"] == 0
+        m.resolve(values)
+
+
+def test_new_numbers_fall_back_to_the_defaults_when_draws_keep_missing() -> None:
+    m = parse_compute("param a = 500 in 1..1000 integer\nrequire a == 500\nanswer = a")
+    assert m.random_values(1) == {"a": 500.0}
+
+
+@pytest.mark.parametrize("source, phrase, needle", [
+    ("param q = 4 in 1..8 integer\nparam kv = 8 in 1..8 integer\nrequire kv <= q\nanswer = q", "the default values: these values do not meet 'require kv <= q'", "kv <= q"),
+    ("param q = 8 in 1..8 integer\nparam kv = 2 in 1..8 integer\nrequire kv <= q\npreset \"P\": q = 1\nanswer = q",
+     "preset 'P' (with the defaults for the rest): these values do not meet", 'preset "P"'),
+    ("param q = 4 in 1..8\nrequire\nanswer = q", "write a requirement as", "require"),
+    ("param q = 4 in 1..8\nrequire z > 1\nanswer = q", "unknown name 'z'", "z > 1"),
+    ("param q = 4 in 1..8\nx = q\nrequire q > 1\nanswer = x", "'require' lines come before the variables", "require q"),
+    ("param q = 4 in 1..8\nrequire q >\nanswer = q", "invalid syntax", "\nanswer"),
+])
+def test_bad_requirements_point_at_the_mistake(source: str, phrase: str, needle: str) -> None:
+    e = refused(source)
+    assert phrase in e.message
+    if needle == "\nanswer":
+        assert source.rfind("\n", 0, e.offset + 1) < source.index("\nanswer")  # on the require line
+    else:
+        assert e.offset == at(source, needle)
+
+
+def test_require_is_a_reserved_word() -> None:
+    assert "reserved word" in refused("param require = 1 in 0..2\nanswer = 1").message

@@ -27,9 +27,9 @@ APKG_NAME = "ch19-kv-cache.apkg"
 TEXT_EDITS = (  # (card id, old text, new text)
     ("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
      "Why does grouped-query attention (GQA) shrink the KV cache?"),
-    ("medusa", "What is Medusa and how does it differ from a separate draft model?",
-     "What is Medusa, and how does it differ from using a separate draft model?"),
-    ("eagle", "EAGLE conditions its shallow draft", "EAGLE conditions its small one-layer draft"),
+    ("medusa", "How does Medusa draft tokens without a separate draft model?",
+     "How does Medusa draft tokens with no separate draft model?"),
+    ("eagle", "EAGLE's one-layer draft predicts", "EAGLE's small one-layer draft predicts"),
 )
 _HEADING = re.compile(r"^## (\S+)\s*$", re.M)
 

@@ -34,9 +34,9 @@ def test_build_names_removed_cards_and_import_keeps_them(tmp_path, learner):
 
     log = import_apkg(learner, v2.apkg)
 
-    assert counts(log) == {"new": 0, "updated": 0, "duplicate": 12, "conflicting": 0,
-                           "missing_notetype": 0, "found": 12}
-    assert learner.note_count() == 14  # nothing deleted
+    assert counts(log) == {"new": 0, "updated": 0, "duplicate": 15, "conflicting": 0,
+                           "missing_notetype": 0, "found": 15}
+    assert learner.note_count() == 17  # nothing deleted
     assert note_for(learner, "eagle")["Front"] == eagle_front
     assert first_card(learner, "ood-acceptance").question()
     assert Progress.of(learner) == before  # the removed card's reviews and schedule are intact

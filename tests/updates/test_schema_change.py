@@ -95,8 +95,8 @@ def test_merge_off_adds_a_second_notetype_and_updates_nothing(tmp_path, sync_ser
 
         log = import_apkg(col, v2.apkg)  # Anki's defaults: merge note types off
 
-        assert counts(log) == {"new": 0, "updated": 0, "duplicate": 0, "conflicting": 14,
-                               "missing_notetype": 0, "found": 14}
+        assert counts(log) == {"new": 0, "updated": 0, "duplicate": 0, "conflicting": 17,
+                               "missing_notetype": 0, "found": 17}
         types = compute_notetypes(col)
         assert len(types) == 2 and types[0] == (spec.NOTETYPE_ID, "Compute Card")
         extra_id, extra_name = types[1]
@@ -142,8 +142,8 @@ def test_merge_on_updates_notes_and_forces_a_full_sync(tmp_path, sync_server, mo
         log = import_apkg(a.col, v2.apkg, merge_notetypes=True)
 
         # the edited note is updated, the others keep their text but all now have the new field
-        assert counts(log) == {"new": 0, "updated": 1, "duplicate": 13, "conflicting": 0,
-                               "missing_notetype": 0, "found": 14}
+        assert counts(log) == {"new": 0, "updated": 1, "duplicate": 16, "conflicting": 0,
+                               "missing_notetype": 0, "found": 17}
         assert compute_notetypes(a.col) == [(spec.NOTETYPE_ID, "Compute Card")]
         assert notetype_row(a.col)["fields"] == list(spec.FIELD_NAMES)
         assert note_for(a.col, "kv-cache-formula")["Notes"] == ""
