@@ -213,6 +213,39 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
     return end + 2
 
 
+def code_ranges(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has fenced code or code spans, as (start, end) offsets: what ``cut_out`` leaves as written."""
+    ranges: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        fence = _FENCE.match(text, i) if i == 0 or text[i - 1] == "\n" else None
+        if fence:
+            marker = fence.group(1)
+            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
+            end_of_line = text.find("\n", i)
+            m = close.search(text, end_of_line + 1) if end_of_line != -1 else None
+            stop = m.end() if m else n
+            ranges.append((i, stop))
+            i = stop
+            continue
+        line_end = text.find("\n", i)
+        line_end = n if line_end == -1 else line_end + 1
+        j = text.find("`", i, line_end)
+        while j != -1:
+            run = _BACKTICKS.match(text, j).end() - j
+            mc = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, j + run)
+            if mc is None:
+                j = text.find("`", j + run, line_end)
+                continue
+            ranges.append((j, mc.end()))
+            if mc.end() > line_end:
+                line_end = text.find("\n", mc.end())
+                line_end = n if line_end == -1 else line_end + 1
+            j = text.find("`", mc.end(), line_end)
+        i = line_end
+    return ranges
+
+
 # --- the fast path for plain Markdown --------------------------------------------------------------
 #
 # Most card text is prose: paragraphs of words, numbers and math tokens. For such text Python-Markdown

@@ -20,7 +20,7 @@ from addon.core.diagnostics import ComputeError, Diagnostic
 from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 
-from . import cache as build_cache, markup, package, state, uptodate
+from . import cache as build_cache, markup, media, package, state, uptodate
 from .apkg_writer import ApkgWriter, wanted as writer_wanted
 from .source import DeckFile, RawCard, SourceFile, Text, decode_source, discover, parse_deck_file, read_bytes
 
@@ -37,6 +37,7 @@ class Settings:
     progress: Callable[[str, int, int], None] | None = None
     cache_dir: Path | None = None  # the build cache (builder/cache.py); None: no cache
     jobs: int = 1  # processes for rendering the cards the cache does not hold
+    media_limits: media.MediaLimits = media.DEFAULT_MEDIA_LIMITS  # how big an image, sound or video may be
 
     def open_cache(self) -> "build_cache.BuildCache | None":
         return build_cache.BuildCache.open(self.cache_dir, self.content_dir, self.limits)
@@ -93,7 +94,10 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
     With a cache, a deck file whose bytes are those of a record in the cache (builder/cache.py) is
     not parsed: its DeckFile has no raw cards, and ``reused`` holds the record, whose cards ``validate``
     takes as they are. That is exact only when none of its card ids is also in another deck file
-    (the duplicate would be reported on one of the two, with its line), so such a file is parsed.
+    (the duplicate would be reported on one of the two, with its line), so such a file is parsed;
+    and only when the media files its cards refer to are unchanged (``media.still_current``).
+
+    Then the media stage (``media.collect``): the files the parsed cards refer to, checked and named.
     """
     decks, diags = [], []
     if not settings.content_dir.is_dir():
@@ -107,9 +111,10 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
             continue
         digest = build_cache.file_digest(data) if cache else ""
         record = cache.reusable(shown, digest) if cache else None
-        if record is not None:
+        files = media.still_current(record.media, settings.content_dir, settings.media_limits) if record and record.media else {}
+        if record is not None and files is not None:  # the same bytes, referring to the same media
             candidates.append((len(decks), data))
-            decks.append(DeckFile(SourceFile(shown, ""), record.deck, record.tags, [], digest, record))
+            decks.append(DeckFile(SourceFile(shown, ""), record.deck, record.tags, [], digest, record, files))
             continue
         deck = _parse(data, shown, digest, diags)
         if deck is not None:
@@ -127,6 +132,8 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
                 decks[index] = parsed
     if not decks and not diags:
         diags.append(Diagnostic("error", _pos(settings.content_dir), "no deck files (*.md with front matter) found"))
+    collected = media.collect(decks, settings.content_dir, settings.media_limits)  # the media stage (builder/media.py)
+    diags += [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
     return decks, diags
 
 
@@ -296,7 +303,7 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
     for piece in (raw.front, raw.back):
         rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
         diags.extend(at(src, piece, p.offset, p.message) for p in problems)
-        sides.append(rendered)
+        sides.append(media.rewrite(rendered, dict(raw.media)) if raw.media else rendered)
     formula = markup.formula_field(raw.formula) if raw.formula else ""
     source = markup.render_inline(md, raw.source.text) if raw.source else ""
     compute = compute_field(raw.compute.text) if raw.compute else ""
@@ -377,6 +384,9 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             if cache:
                 cache.deck_apkgs[deck.source.path] = key
             outputs += [apkg, staged / f"{name}.tsv"]
+            if deck.media:  # the .tsv cannot carry files: they go next to it
+                package.write_media_folder(staged / package.media_folder_name(name), deck.media)
+                outputs.append(staged / package.media_folder_name(name))
         written = early + to_write  # every .apkg this build writes (the others come from the cache)
         if writer is not None:
             writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
@@ -387,7 +397,9 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
         outputs.append(addon)
         # Without a writer, or when it failed, the .apkg files are written here, over ``jobs`` processes.
-        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+        all_media = {name: path for deck in decks for name, path in deck.media.items()}
+        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime,
+                                  media=all_media)
         if writer is None:
             build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
         elif writer.wait():
@@ -408,9 +420,10 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
     return [settings.out_dir / p.name for p in outputs]
 
 
-def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
+def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, int], notetype_mtime: int,
+                media: dict[str, Path] | None = None) -> None:
     apkg, deck_cards, work, _ = job
-    package.write_apkg(apkg, deck_cards, note_mtimes, notetype_mtime, work)
+    package.write_apkg(apkg, deck_cards, note_mtimes, notetype_mtime, work, media)
 
 
 # --- the two entry points ----------------------------------------------------------------------
@@ -427,6 +440,8 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
     previous = writing.previous if writing else state.State.load(settings.state_path)
     decks, diags = load(settings, cache)
+    if writing is not None:
+        writing.writer.add_media({name: path for deck in decks for name, path in deck.media.items()})
     checked, check_diags = check(decks, settings.limits, cache, defer=True)
     diags += check_diags
     known_hashes: dict[str, str] = writing.hashes if writing else {}

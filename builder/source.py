@@ -81,6 +81,7 @@ class RawCard(NamedTuple):
     compute: Text | None
     source: Text | None
     formula: Text | None
+    media: tuple[tuple[str, str], ...] = ()  # (path as written, media name) of the files it refers to (builder/media.py)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class DeckFile:
     cards: list[RawCard]
     digest: str = ""  # SHA-256 of the file's bytes, when the build cache is in use
     reused: Any = None  # builder.cache.FileRecord: not parsed, its cards come from the cache (no raw cards)
+    media: dict[str, Path] = field(default_factory=dict)  # media name -> file, for every file its cards refer to
 
 
 def discover(content_dir: Path) -> list[Path]:

@@ -442,7 +442,7 @@ def _cli(content: Path, out: Path, cache: Path, *extra: str):
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
-    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -479,7 +479,7 @@ def test_the_up_to_date_path_imports_neither_anki_nor_markdown(built_once):
 
 
 @pytest.mark.parametrize("change", ["edit card", "new file", "state file", "dist file", "dist extra", "dist missing",
-                                    "dist touched", "manifest elsewhere"])
+                                    "dist touched", "manifest elsewhere", "image edited", "dist media file"])
 def test_any_change_in_inputs_or_outputs_means_a_real_build(built_once, change):
     import os
 
@@ -500,6 +500,11 @@ def test_any_change_in_inputs_or_outputs_means_a_real_build(built_once, change):
         (out / "stray.txt").write_text("x")
     elif change == "dist missing":
         next(out.glob("*.apkg")).unlink()
+    elif change == "image edited":  # the Markdown is unchanged: only the picture is redrawn
+        image = content / "img" / "kv-cache-shape.svg"
+        image.write_bytes(image.read_bytes().replace(b"#dbe6fb", b"#dbe6fc"))
+    elif change == "dist media file":
+        next(out.glob("*-media/*")).write_bytes(b"<svg/>")
     elif change == "dist touched":
         victim = next(out.glob("*.apkg"))
         os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 1))
