@@ -2,7 +2,8 @@
 
 Before Python-Markdown runs, one scan (which knows where every character came from) cuts out:
 ``$...$`` -> ``\\(...\\)``, ``$$...$$`` -> ``\\[...\\]`` (the TeX byte for byte, HTML-escaped only),
-``\\$`` -> ``$``, and ``{{placeholder}}`` -> a marked span holding its value at the defaults.
+Anki's own ``\\(...\\)`` and ``\\[...\\]`` as they are, ``\\$`` -> ``$``, and ``{{placeholder}}`` -> a
+marked span holding its value at the defaults.
 Code spans and fenced code are left exactly as written. Each cut-out piece is replaced by a token
 Markdown does not touch, and put back into the HTML afterwards.
 
@@ -46,6 +47,7 @@ class Problem:
 
     offset: int
     message: str
+    severity: str = "error"
 
 
 def new_markdown() -> "markdown.Markdown":
@@ -117,6 +119,9 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
             if j + 1 < n:
                 if text[j + 1] == "$":
                     stash("$")
+                elif text[j + 1] in "([":
+                    i = _anki_math(text, j, stash, problems)
+                    continue
                 else:
                     out.append(text[j : j + 2])
                 i = j + 2
@@ -143,10 +148,44 @@ def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Proble
     if j < len(text) and not text[j].isspace():
         close = _closing_dollar(text, j, closers)
         if close is not None:
-            stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
+            tex = text[i + 1 : close]
+            why = mistaken_dollar(tex)
+            if why:
+                problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
+            stash(r"\(" + html.escape(tex, quote=False) + r"\)")
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
+
+
+def _anki_math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem]) -> int:
+    """Anki's own delimiters: ``\\(...\\)`` inline (one paragraph), ``\\[...\\]`` display (may span
+    lines), kept byte for byte like ``$...$`` (only HTML-escaped)."""
+    opener = text[i + 1]
+    closer = "\\)" if opener == "(" else "\\]"
+    end = text.find(closer, i + 2)
+    if opener == "(" and end != -1 and "\n\n" in text[i + 2 : end]:
+        end = -1
+    if end == -1:
+        problems.append(Problem(i, f"'\\{opener}' math is not closed with '{closer}'"
+                                   + (" in the same paragraph" if opener == "(" else "")
+                                   + f" (for a literal '{opener}', write it without the backslash)"))
+        return i + 2
+    stash(text[i : i + 2] + html.escape(text[i + 2 : end], quote=False) + closer)
+    return end + 2
+
+
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}(?![A-Za-z])")
+_TEX_WORDS = re.compile(r"\\[A-Za-z]+\*?\s*(?:\{[^{}]*\})?")
+
+
+def mistaken_dollar(tex: str) -> str | None:
+    """Why inline math ``$tex$`` looks like a mistake (prose between two dollar signs), or None."""
+    if "$" in tex:
+        return "this inline math holds a '$' (or '\\$')"
+    if _PROSE.search(_TEX_WORDS.sub(" ", tex)):
+        return "this inline math runs over prose"
+    return None
 
 
 def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | None:

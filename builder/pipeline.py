@@ -302,7 +302,7 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
     sides = []
     for piece in (raw.front, raw.back):
         rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
-        diags.extend(at(src, piece, p.offset, p.message) for p in problems)
+        diags.extend(at(src, piece, p.offset, p.message, p.severity) for p in problems)
         sides.append(media.rewrite(rendered, dict(raw.media)) if raw.media else rendered)
     formula = markup.formula_field(raw.formula) if raw.formula else ""
     source = markup.render_inline(md, raw.source.text) if raw.source else ""

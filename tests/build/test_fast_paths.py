@@ -249,6 +249,9 @@ def reference_cut_out(text, model, values, compute_failed=False):
         if ch == "\\" and i + 1 < n:
             if text[i + 1] == "$":
                 stash("$")
+            elif text[i + 1] in "([":
+                i = _ref_anki_math(text, i, stash, problems)
+                continue
             else:
                 out.append(text[i : i + 2])
             i += 2
@@ -276,10 +279,29 @@ def _ref_math(text, i, stash: Callable[[str], None], problems, closers) -> int:
     if j < len(text) and not text[j].isspace():
         close = _ref_closing_dollar(text, j, closers)
         if close is not None:
+            why = markup.mistaken_dollar(text[i + 1 : close])
+            if why:
+                problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
             stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
+
+
+def _ref_anki_math(text, i, stash, problems) -> int:
+    opener, closer = text[i + 1], "\\)" if text[i + 1] == "(" else "\\]"
+    j = i + 2
+    while j < len(text) - 1 and text[j : j + 2] != closer:
+        if opener == "(" and text[j : j + 2] == "\n\n":
+            j = len(text)
+            break
+        j += 1
+    if text[j : j + 2] != closer:
+        problems.append(Problem(i, f"'\\{opener}' math is not closed with '{closer}'" + (" in the same paragraph" if opener == "(" else "")
+                                + f" (for a literal '{opener}', write it without the backslash)"))
+        return i + 2
+    stash(text[i : i + 2] + html.escape(text[i + 2 : j], quote=False) + closer)
+    return j + 2
 
 
 def _ref_closing_dollar(text, j, memo):
@@ -330,7 +352,7 @@ def _ref_placeholder(text, i, model, values, stash, problems, compute_failed=Fal
 MODEL = parse_compute("param seq_len = 4096 in 128..131_072 step 128\nanswer = 131_072 * seq_len\nunit: B\nshow: MB\n")
 VALUES = MODEL.evaluate()
 CUT_ALPHABET = list("ab $\\`{}\n~ 1:") + ["```", "~~~", "$$", "{{", "}}", "{{seq_len}}", "{{answer:MB}}", "{{ x }}",
-                                          "\n\n", "   ", "\\$", "\\\n", TOKEN_OPEN]
+                                          "\n\n", "   ", "\\$", "\\\n", TOKEN_OPEN, "\\(", "\\)", "\\[", "\\]", "x y z"]
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -343,7 +365,7 @@ def test_cut_out_matches_the_character_scan(text, with_model, compute_failed):
     new = markup.cut_out(text, model, values, compute_failed)
     old = reference_cut_out(text, model, values, compute_failed)
     assert new[:2] == old[:2], repr(text)
-    assert [(p.offset, p.message) for p in new[2]] == [(p.offset, p.message) for p in old[2]], repr(text)
+    assert [(p.offset, p.message, p.severity) for p in new[2]] == [(p.offset, p.message, p.severity) for p in old[2]], repr(text)
 
 
 def test_cut_out_stays_linear_on_many_unclosed_dollars():

@@ -96,3 +96,63 @@ def test_problems_are_reported_with_their_offset(text, phrase):
 def test_placeholder_without_compute_block_is_a_problem():
     _, problems = render_markdown(new_markdown(), "{{x}}", None, None)
     assert "needs a compute block" in problems[0].message
+
+
+# --- Anki's own math delimiters, and dollars that are likely a mistake ------------------------------
+
+
+def problems_of(text: str, model=None):
+    values = model.evaluate() if model else None
+    return render_markdown(new_markdown(), text, model, values)
+
+
+@pytest.mark.parametrize("tex", [r"a_1*b_2", r"\frac{a}{b} < c", r"x^{*} \cdot [y]", r"\text{num\_layers} * 2", "a_b_c*d*"])
+def test_anki_inline_math_survives_byte_for_byte(tex):
+    out = render(f"Before \\({tex}\\) after *em*.")
+    inner = out.split("\\(", 1)[1].split("\\)", 1)[0]
+    assert html.unescape(inner) == tex
+    assert "<em>em</em>" in out
+
+
+def test_anki_display_math_spans_lines_and_keeps_its_delimiters():
+    tex = "\n\\sum_{i=1}^{n} x_i * y_i\n\n= z_1 * z_2\n"
+    out = render(f"Intro\n\n\\[{tex}\\]\n\nAfter")
+    assert "\\[" + tex + "\\]" in out
+
+
+def test_anki_math_in_code_stays_code():
+    out = render("Use `\\(x_1\\)` here.")
+    assert "<code>\\(x_1\\)</code>" in out
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("An open \\(x_1 and no close.", "'\\(' math is not closed with '\\)' in the same paragraph"),
+    ("Open \\(x\n\ny\\) across a blank line", "'\\(' math is not closed"),
+    ("An open \\[x_1", "'\\[' math is not closed with '\\]'"),
+])
+def test_unclosed_anki_math_is_an_error_at_the_opening(text, phrase):
+    out, problems = problems_of(text)
+    assert [(p.severity, text[p.offset : p.offset + 2]) for p in problems] == [("error", text[text.index("\\"):][:2])]
+    assert phrase in problems[0].message
+
+
+@pytest.mark.parametrize("text, why", [
+    ("I paid $5 for the book, and $x$ is the unknown.", "holds a '$'"),
+    ("It costs $5 \\$ more than x$ here.", "holds a '$'"),
+    ("Between $one and the other$ there is prose.", "runs over prose"),
+])
+def test_a_likely_mistaken_dollar_span_is_a_warning_suggesting_the_escape(text, why):
+    out, problems = problems_of(text)
+    assert len(problems) == 1 and problems[0].severity == "warning"
+    assert why in problems[0].message and "write \\$" in problems[0].message
+    assert text[problems[0].offset] == "$"
+
+
+@pytest.mark.parametrize("text", [
+    r"$\text{KV bytes} = 2 \times L \times H_{kv}$",
+    r"$\mathrm{num\_layers} \times \mathrm{head\_dim}$ and $a + b$",
+    r"$S = \frac{1 - \alpha^{K+1}}{(1 - \alpha)(K c + 1)}$",
+    r"$x \text{ for all } y$",
+])
+def test_ordinary_math_gives_no_warning(text):
+    assert problems_of(text)[1] == []
