@@ -15,6 +15,7 @@ everything else goes to Python-Markdown, which is imported only when it is neede
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import unicodedata
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING, Callable
 
 from addon.core.compute import ComputeModel
 from addon.core.diagnostics import ComputeError
-from addon.core.placeholders import format_placeholder, parse_placeholder, placeholder_problem, span
+from addon.core.placeholders import (PLACEHOLDER, format_placeholder, math_span, parse_placeholder, placeholder_problem,
+                                     span, tex_value)
 
 from .source import Text
 
@@ -75,6 +77,7 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
     for bad in (TOKEN_OPEN, TOKEN_CLOSE):
         if bad in text:
             return text, [], [Problem(text.index(bad), f"character U+{ord(bad):04X} is reserved by the build")]
+    context = (model, values, compute_failed)  # for placeholders inside math
     # The scan jumps from one special place to the next (_SPECIAL): everything between is copied
     # as it is. A line start matters only where a fence may begin; a line start is one reached by
     # copying a newline (a newline inside a code span, math or after a backslash is not one).
@@ -120,7 +123,7 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
                 if text[j + 1] == "$":
                     stash("$")
                 elif text[j + 1] in "([":
-                    i = _anki_math(text, j, stash, problems)
+                    i = _anki_math(text, j, stash, problems, context)
                     continue
                 else:
                     out.append(text[j : j + 2])
@@ -130,19 +133,23 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
                 i = j + 1
             continue
         if ch == "$":
-            i = _math(text, j, stash, problems, closers)
+            i = _math(text, j, stash, problems, closers, context)
             continue
         i = _placeholder(text, j, model, values, stash, problems, compute_failed)  # "{{"
     return "".join(out), pieces, problems
 
 
-def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem], closers: dict[int, int | None]) -> int:
+Context = tuple  # (model, values, compute_failed): what placeholders inside math are filled from
+
+
+def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem], closers: dict[int, int | None],
+          context: Context = (None, None, False)) -> int:
     if text.startswith("$$", i):
         end = text.find("$$", i + 2)
         if end == -1:
             problems.append(Problem(i, "'$$' display math is not closed (write \\$ for a dollar sign)"))
             return len(text)
-        stash(r"\[" + html.escape(text[i + 2 : end], quote=False) + r"\]")
+        stash(math_html("\\[", text[i + 2 : end], "\\]", i + 2, problems, *context))
         return end + 2
     j = i + 1
     if j < len(text) and not text[j].isspace():
@@ -152,13 +159,14 @@ def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Proble
             why = mistaken_dollar(tex)
             if why:
                 problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
-            stash(r"\(" + html.escape(tex, quote=False) + r"\)")
+            stash(math_html("\\(", tex, "\\)", i + 1, problems, *context))
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
 
 
-def _anki_math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem]) -> int:
+def _anki_math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem],
+               context: Context = (None, None, False)) -> int:
     """Anki's own delimiters: ``\\(...\\)`` inline (one paragraph), ``\\[...\\]`` display (may span
     lines), kept byte for byte like ``$...$`` (only HTML-escaped)."""
     opener = text[i + 1]
@@ -171,8 +179,49 @@ def _anki_math(text: str, i: int, stash: Callable[[str], None], problems: list[P
                                    + (" in the same paragraph" if opener == "(" else "")
                                    + f" (for a literal '{opener}', write it without the backslash)"))
         return i + 2
-    stash(text[i : i + 2] + html.escape(text[i + 2 : end], quote=False) + closer)
+    stash(math_html(text[i : i + 2], text[i + 2 : end], closer, i + 2, problems, *context))
     return end + 2
+
+
+def math_html(opener: str, tex: str, closer: str, offset: int, problems: list[Problem], model: ComputeModel | None = None,
+              values: dict[str, float] | None = None, compute_failed: bool = False) -> str:
+    """One piece of math as HTML: the TeX byte for byte (HTML-escaped), between its delimiters.
+
+    A ``{{name}}`` inside it whose name the card's compute block has is its value as TeX
+    (``4{,}096``), and the math is then marked for the add-on (``placeholders.math_span``). Any other
+    ``{{`` is TeX's own braces (``\\binom{{n}}{k}``), except a name close to one the card has
+    (``{{seq_lne}}``): that is an error, as outside math. ``offset``: where ``tex`` starts in the
+    text the problems are about.
+    """
+    if "{{" not in tex:
+        return opener + html.escape(tex, quote=False) + closer
+    shown, template, last = [], [], 0
+    for m in PLACEHOLDER.finditer(tex):
+        inner = m.group("inner")
+        try:
+            placeholder = parse_placeholder(inner)
+        except ComputeError:
+            continue  # TeX's own braces ({{n}\choose k}), not a placeholder
+        if model is None or values is None:
+            continue  # no compute block (or one with errors, reported on their own): TeX braces
+        if placeholder.name not in model.names:
+            close = difflib.get_close_matches(placeholder.name, sorted(model.names), n=1, cutoff=0.75)
+            if close:
+                problems.append(Problem(offset + m.start() + 2 + len(inner) - len(inner.lstrip()), (
+                    f"unknown name {placeholder.name!r} in placeholder (did you mean {close[0]!r}?); "
+                    "for TeX braces, write them with a space: { {x} }")))
+            continue
+        problem = placeholder_problem(placeholder, model)
+        if problem:
+            problems.append(Problem(offset + m.start() + 2 + len(inner) - len(inner.lstrip()), problem))
+            continue
+        before = tex[last : m.start()]
+        shown += [before, tex_value(format_placeholder(placeholder, model, values))]
+        template += [before, "{{" + placeholder.key + "}}"]
+        last = m.end()
+    if not shown:
+        return opener + html.escape(tex, quote=False) + closer
+    return math_span(opener + "".join(template) + tex[last:] + closer, opener + "".join(shown) + tex[last:] + closer)
 
 
 _PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}(?![A-Za-z])")
@@ -450,7 +499,24 @@ def render_inline(md: markdown.Markdown, text: str) -> str:
 
 def formula_field(piece: Text) -> str:
     """The Formula field: the LaTeX as display math for Anki's MathJax."""
-    tex = piece.text.strip()
+    return formula_html(piece.text)[0]
+
+
+def formula_html(text: str, model: ComputeModel | None = None, values: dict[str, float] | None = None,
+                 compute_failed: bool = False) -> tuple[str, list[Problem]]:
+    """The Formula field (display math) with its placeholders (``math_html``); problems at offsets into ``text``."""
+    start = len(text) - len(text.lstrip())
+    tex = text.strip()
     if tex.startswith("$$") and tex.endswith("$$") and len(tex) >= 4:
-        tex = tex[2:-2]
-    return r"\[" + html.escape(tex, quote=False) + r"\]"
+        tex, start = tex[2:-2], start + 2
+    problems: list[Problem] = []
+    return math_html(r"\[", tex, r"\]", start, problems, model, values, compute_failed), problems
+
+
+def render_source(md: "markdown.Markdown", text: str, model: ComputeModel | None = None,
+                  values: dict[str, float] | None = None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
+    """The Source field: one line of Markdown, with math and placeholders as in the card's text."""
+    rendered, problems = render_markdown(md, text, model, values, compute_failed)
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered, problems

@@ -304,8 +304,13 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
         rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
         diags.extend(at(src, piece, p.offset, p.message, p.severity) for p in problems)
         sides.append(media.rewrite(rendered, dict(raw.media)) if raw.media else rendered)
-    formula = markup.formula_field(raw.formula) if raw.formula else ""
-    source = markup.render_inline(md, raw.source.text) if raw.source else ""
+    formula = source = ""
+    if raw.formula:  # placeholders work in the formula: and source: lines too
+        formula, problems = markup.formula_html(raw.formula.text, model, values, compute_failed)
+        diags.extend(at(src, raw.formula, p.offset, p.message, p.severity) for p in problems)
+    if raw.source:
+        source, problems = markup.render_source(md, raw.source.text, model, values, compute_failed)
+        diags.extend(at(src, raw.source, p.offset, p.message, p.severity) for p in problems)
     compute = compute_field(raw.compute.text) if raw.compute else ""
     return Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source), diags
 

@@ -250,14 +250,14 @@ def reference_cut_out(text, model, values, compute_failed=False):
             if text[i + 1] == "$":
                 stash("$")
             elif text[i + 1] in "([":
-                i = _ref_anki_math(text, i, stash, problems)
+                i = _ref_anki_math(text, i, stash, problems, (model, values, compute_failed))
                 continue
             else:
                 out.append(text[i : i + 2])
             i += 2
             continue
         if ch == "$":
-            i = _ref_math(text, i, stash, problems, closers)
+            i = _ref_math(text, i, stash, problems, closers, (model, values, compute_failed))
             continue
         if text.startswith("{{", i):
             i = _ref_placeholder(text, i, model, values, stash, problems, compute_failed)
@@ -267,13 +267,13 @@ def reference_cut_out(text, model, values, compute_failed=False):
     return "".join(out), pieces, problems
 
 
-def _ref_math(text, i, stash: Callable[[str], None], problems, closers) -> int:
+def _ref_math(text, i, stash: Callable[[str], None], problems, closers, context) -> int:
     if text.startswith("$$", i):
         end = text.find("$$", i + 2)
         if end == -1:
             problems.append(Problem(i, "'$$' display math is not closed (write \\$ for a dollar sign)"))
             return len(text)
-        stash(r"\[" + html.escape(text[i + 2 : end], quote=False) + r"\]")
+        stash(markup.math_html("\\[", text[i + 2 : end], "\\]", i + 2, problems, *context))  # TeX and its placeholders
         return end + 2
     j = i + 1
     if j < len(text) and not text[j].isspace():
@@ -282,13 +282,13 @@ def _ref_math(text, i, stash: Callable[[str], None], problems, closers) -> int:
             why = markup.mistaken_dollar(text[i + 1 : close])
             if why:
                 problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
-            stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
+            stash(markup.math_html("\\(", text[i + 1 : close], "\\)", i + 1, problems, *context))
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
 
 
-def _ref_anki_math(text, i, stash, problems) -> int:
+def _ref_anki_math(text, i, stash, problems, context) -> int:
     opener, closer = text[i + 1], "\\)" if text[i + 1] == "(" else "\\]"
     j = i + 2
     while j < len(text) - 1 and text[j : j + 2] != closer:
@@ -300,7 +300,7 @@ def _ref_anki_math(text, i, stash, problems) -> int:
         problems.append(Problem(i, f"'\\{opener}' math is not closed with '{closer}'" + (" in the same paragraph" if opener == "(" else "")
                                 + f" (for a literal '{opener}', write it without the backslash)"))
         return i + 2
-    stash(text[i : i + 2] + html.escape(text[i + 2 : j], quote=False) + closer)
+    stash(markup.math_html(text[i : i + 2], text[i + 2 : j], closer, i + 2, problems, *context))
     return j + 2
 
 

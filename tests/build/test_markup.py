@@ -156,3 +156,56 @@ def test_a_likely_mistaken_dollar_span_is_a_warning_suggesting_the_escape(text, 
 ])
 def test_ordinary_math_gives_no_warning(text):
     assert problems_of(text)[1] == []
+
+
+# --- placeholders inside math, in formula: and in source: ----------------------------------------
+
+
+def test_placeholders_inside_math_are_tex_values_in_marked_math():
+    for text, opener, closer in [(r"Rows: $2 \times {{seq_len}}$.", "\\(", "\\)"),
+                                 (r"Rows: \(2 \times {{seq_len}}\).", "\\(", "\\)"),
+                                 ("Rows:\n\n$$2 \\times {{seq_len}} = {{answer}}$$", "\\[", "\\]")]:
+        out = render(text, MODEL)
+        assert '<span class="cc-math" data-cc-tex="' + opener + r"2 \times {{seq_len}}" in out
+        assert ">" + opener + r"2 \times 4{,}096" in out
+        assert "{{" not in out.split('data-cc-tex="', 1)[0] and "{{" not in out.rsplit('">', 1)[1]
+    assert r"= 536.9\,\mathrm{MB}\]</span>" in render("$${{seq_len}} = {{answer}}$$", MODEL)
+
+
+def test_tex_braces_inside_math_stay_tex():
+    assert render(r"$\binom{{n}}{k} + {{n}\choose k}$", MODEL) == "<p>\\(\\binom{{n}}{k} + {{n}\\choose k}\\)</p>"
+
+
+@pytest.mark.parametrize("text, bad", [(r"$2 \times {{seq_lne}}$", "seq_lne"), (r"\({{ seq_lne }}\)", "seq_lne")])
+def test_an_unknown_name_inside_math_is_an_error_at_the_name(text, bad):
+    _, problems = problems_of(text, MODEL)
+    assert len(problems) == 1 and "unknown name 'seq_lne'" in problems[0].message and "did you mean 'seq_len'" in problems[0].message
+    assert text[problems[0].offset :].startswith(bad)
+
+
+def test_without_the_name_in_the_compute_block_double_braces_in_math_are_tex():
+    assert render(r"$2 \times {{seq_len}}$") == "<p>\\(2 \\times {{seq_len}}\\)</p>"  # no compute block
+    assert render(r"$\binom{{alpha}}{k}$", MODEL) == "<p>\\(\\binom{{alpha}}{k}\\)</p>"  # no such name, none close
+
+
+def test_formula_line_holds_placeholders():
+    from builder.markup import formula_html
+
+    out, problems = formula_html(r" n = {{seq_len}}, \text{KV} = {{answer:GiB:3}}", MODEL, MODEL.evaluate())
+    assert problems == []
+    assert out == ('<span class="cc-math" data-cc-tex="\\[n = {{seq_len}}, \\text{KV} = {{answer:GiB:3}}\\]">'
+                   "\\[n = 4{,}096, \\text{KV} = 0.500\\,\\mathrm{GiB}\\]</span>")
+    text = r"n = {{seq_lne}}"
+    _, problems = formula_html(" " + text, MODEL, MODEL.evaluate())
+    assert [(p.offset, p.message.split(" (")[0]) for p in problems] == [(7, "unknown name 'seq_lne' in placeholder")]
+
+
+def test_source_line_holds_placeholders_and_math():
+    from builder.markup import render_source
+
+    out, problems = render_source(new_markdown(), "Meta (at seq {{seq_len}}, $n_{kv}$ heads) `x_y`", MODEL, MODEL.evaluate())
+    assert problems == []
+    assert out == ('Meta (at seq <span class="cc-value" data-cc-value="seq_len">4,096</span>, \\(n_{kv}\\) heads) '
+                   "<code>x_y</code>")
+    _, problems = render_source(new_markdown(), "Meta {{seq_len}}", None, None)
+    assert [p.message for p in problems] == ["placeholder {{seq_len}} needs a compute block in the card"]
