@@ -106,6 +106,9 @@ def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore
         f"({len(stamped.added)} new, {len(stamped.changed)} changed since the last build)",
         file=sys.stderr,
     )
+    for what, ids in (("changed", stamped.changed), ("new", stamped.added)):
+        if ids:
+            print(f"  {what}: {', '.join(ids[:20])}{f' and {len(ids) - 20} more' if len(ids) > 20 else ''}", file=sys.stderr)
     if not args.quiet:
         for path in result.outputs:
             print(f"  {path}", file=sys.stderr)

@@ -277,18 +277,31 @@ def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | Non
     return found
 
 
+ESCAPE_HINT = r" (to write double braces as text, write \{\{)"
+_CLOZE = re.compile(r"\s*c\d+::")
+
+
+def unparsable_placeholder(inner: str, e: ComputeError) -> tuple[int, str]:
+    """Where (into ``inner``) and why ``{{inner}}`` is not a placeholder, in the author's words."""
+    if _CLOZE.match(inner):
+        return 0, ("cloze deletions ({{c1::...}}) are not supported by the Compute Card note type: ask the "
+                   "question and put the hidden part on the answer side, after '---'" + ESCAPE_HINT)
+    return e.offset, e.message + ESCAPE_HINT
+
+
 def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str, float] | None,
                  stash: Callable[[str], None], problems: list[Problem], compute_failed: bool = False) -> int:
     line_end = text.find("\n", i)
     end = text.find("}}", i + 2, len(text) if line_end == -1 else line_end)  # this line only: linear
     if end == -1:
-        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line"))
+        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line" + ESCAPE_HINT))
         return i + 2
     inner = text[i + 2 : end]
     try:
         placeholder = parse_placeholder(inner)
     except ComputeError as e:
-        problems.append(Problem(i + 2 + e.offset, e.message))
+        offset, message = unparsable_placeholder(inner, e)
+        problems.append(Problem(i + 2 + offset, message))
         return end + 2
     if compute_failed and model is None:
         stash(html.escape(text[i : end + 2], quote=False))  # left as written: the build fails anyway
@@ -486,7 +499,69 @@ def render_markdown(md: markdown.Markdown, text: str, model: ComputeModel | None
                     values: dict[str, float] | None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
     """Card Markdown to HTML (math, placeholders, raw HTML kept); problems carry offsets into ``text``."""
     prepared, pieces, problems = cut_out(text, model, values, compute_failed)
+    if "\n " in text:
+        problems += list_problems(text)
     return put_back(convert(md, prepared), pieces), problems
+
+
+# --- Markdown traps: what Python-Markdown does that an author does not expect ---------------------
+
+_LIST_ITEM = re.compile(r"( *)(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def list_problems(text: str) -> list[Problem]:
+    """A list item indented 1-3 spaces more than the item above: Python-Markdown nests lists only at
+    4 spaces, so it would stay at the outer level (a warning at the item)."""
+    problems: list[Problem] = []
+    code = code_ranges(text)
+    above: int | None = None  # the indentation of the list item above, in this list
+    offset = 0
+    for line in text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if any(a <= start < b for a, b in code):
+            continue
+        m = _LIST_ITEM.match(line)
+        if m is None:
+            if line.strip() and not line.startswith(" "):
+                above = None  # a paragraph: the list is over
+            continue
+        indent = len(m.group(1))
+        if above is not None and 0 < indent - above < 4:
+            problems.append(Problem(start + indent, (
+                f"this list item is indented {indent - above} space(s) more than the one above: Python-Markdown "
+                "nests a list only when it is indented 4 spaces, so this item stays in the outer list; indent it "
+                "4 spaces to nest it"), "warning"))
+            continue
+        above = indent
+    return problems
+
+
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_TEXT = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
+
+
+def footnote_problems(question: str, answer: str) -> list[tuple[int, Problem]]:
+    """Footnote references whose text is not on their side (0: the question, 1: the answer): each side
+    is its own Markdown document, so such a reference shows as ``[^1]`` (a warning at it)."""
+    if "[^" not in question and "[^" not in answer:
+        return []
+    sides = (question, answer)
+    texts = [set(_FOOTNOTE_TEXT.findall(side)) for side in sides]
+    found = []
+    for n, side in enumerate(sides):
+        code = code_ranges(side)
+        for m in _FOOTNOTE_REF.finditer(side):
+            label = m.group(1)
+            if label in texts[n] or any(a <= m.start() < b for a, b in code):
+                continue
+            if label in texts[1 - n]:
+                where = "answer" if n == 0 else "question"
+                message = (f"the text of footnote [^{label}] is on the {where} side: each side is rendered on its "
+                           f"own, so this shows as '[^{label}]'; put a line '[^{label}]: ...' on this side too")
+            else:
+                message = f"footnote [^{label}] has no text: add a line '[^{label}]: ...' on this side"
+            found.append((n, Problem(m.start(), message, "warning")))
+    return found
 
 
 def render_inline(md: markdown.Markdown, text: str) -> str:

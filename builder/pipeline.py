@@ -304,6 +304,8 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
         rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
         diags.extend(at(src, piece, p.offset, p.message, p.severity) for p in problems)
         sides.append(media.rewrite(rendered, dict(raw.media)) if raw.media else rendered)
+    for side, p in markup.footnote_problems(raw.front.text, raw.back.text):
+        diags.append(at(src, (raw.front, raw.back)[side], p.offset, p.message, p.severity))
     formula = source = ""
     if raw.formula:  # placeholders work in the formula: and source: lines too
         formula, problems = markup.formula_html(raw.formula.text, model, values, compute_failed)
@@ -461,7 +463,7 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     result = BuildResult(cards, decks, diags)
     now = writing.now if writing else now if now is not None else state.build_time()
     result.stamped = state.stamp(previous, cards, now, known_hashes)
-    result.diagnostics += _update_warnings(settings, result.stamped)
+    result.diagnostics += _update_warnings(settings, result.stamped) + _card_warnings(result)
     return result
 
 
@@ -561,6 +563,31 @@ def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnos
             "note is reported as conflicting); imported with 'Merge note types' on, the notes are updated "
             "and Anki then requires a full sync; learners should sync every device before importing "
             "(see README, 'Publishing changes').")))
+    return warnings
+
+
+def _card_warnings(result: BuildResult) -> list[Diagnostic]:
+    """A likely renamed id, and cards moved to another deck: each at the card's '## id' line."""
+    stamped = result.stamped
+    if stamped is None or not (stamped.renamed or stamped.moved):
+        return []
+    cards = {card.card_id: card for card in result.cards}
+    sources = {deck.source.path: deck.source for deck in result.decks}
+
+    def at_card(card_id: str, message: str) -> Diagnostic:
+        card = cards[card_id]
+        src = sources.get(card.path) or SourceFile(card.path, "")
+        line = src.lines[card.line - 1] if 0 < card.line <= len(src.lines) else ""
+        return src.diagnostic(card.line, max(1, line.find(card_id) + 1), message, "warning")
+
+    warnings = [at_card(new, (
+        f"card {new!r} holds exactly what {old!r} held, and {old!r} is gone: a renamed id? Learners would get "
+        f"{new!r} as a new card without its reviews and keep {old!r}; keep the old id (## {old})"))
+        for old, new in stamped.renamed]
+    warnings += [at_card(card_id, (
+        f"card {card_id!r} moved from deck {old!r} to {new!r}: learners who imported it keep their copy in "
+        f"{old!r} (Anki's import does not move cards); new learners get it in {new!r}"))
+        for card_id, old, new in stamped.moved]
     return warnings
 
 

@@ -277,6 +277,11 @@ def _parse_card(src: SourceFile, h: int, card_id: str, stop: int, deck: str, dec
             meta[m.group(1)] = Text(m.group(2).strip(), i + 1, m.start(2) + 1)
         i += 1
     body_start = i
+    first = next((k for k in range(body_start, stop) if lines[k].strip()), None)
+    if first is not None and first > body_start and (m := _META.match(lines[first])) and m.group(1) in CARD_KEYS:
+        diags.append(src.diagnostic(first + 1, 1, (
+            f"this '{m.group(1)}:' line is part of the question, because a blank line is above it: card settings "
+            "go right under the '## id' line, with no blank line between"), "warning"))
     # Find the compute block and the '---' between question and answer, outside other fences.
     separator = None
     compute: Text | None = None

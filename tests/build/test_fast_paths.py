@@ -330,13 +330,14 @@ def _ref_placeholder(text, i, model, values, stash, problems, compute_failed=Fal
     line_end = text.find("\n", i)
     end = text.find("}}", i + 2, len(text) if line_end == -1 else line_end)
     if end == -1:
-        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line"))
+        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line" + markup.ESCAPE_HINT))
         return i + 2
     inner = text[i + 2 : end]
     try:
         placeholder = parse_placeholder(inner)
     except ComputeError as e:
-        problems.append(Problem(i + 2 + e.offset, e.message))
+        offset, message = markup.unparsable_placeholder(inner, e)  # the words; the scan is what is pinned
+        problems.append(Problem(i + 2 + offset, message))
         return end + 2
     if compute_failed and model is None:
         stash(html.escape(text[i : end + 2], quote=False))
