@@ -18,6 +18,8 @@ Errors are ComputeError with an offset into the block's source.
 
 from __future__ import annotations
 
+import difflib
+
 import math
 import random
 import re
@@ -348,7 +350,9 @@ class _BlockParser:
         for name in sorted(expression.names):
             if name not in self.defined:
                 where = _find_name(text, name)
-                hint = " (names must be defined on an earlier line)" if name not in ("answer",) else ""
+                close = difflib.get_close_matches(name, sorted(self.defined), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else (
+                    " (names must be defined on an earlier line)" if name not in ("answer",) else "")
                 raise ComputeError(f"unknown name {name!r}{hint}", at + where, len(name))
         return expression
 
@@ -462,7 +466,8 @@ class _BlockParser:
 
     def finish(self) -> ComputeModel:
         if self.answer is None:
-            raise ComputeError("the compute block needs an 'answer = expression' line", max(0, len(self.source.rstrip()) - 1))
+            raise ComputeError("this compute block has no 'answer = expression' line: add one, the value the "
+                               "learner computes (answer = ...)", 0, len(self.source.split("\n", 1)[0]))
         unit_setting = self.unit_setting("unit")
         unit = unit_setting[0] if unit_setting else PLAIN
         display_setting = self.unit_setting("show")
