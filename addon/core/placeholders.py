@@ -77,9 +77,10 @@ def placeholder_problem(placeholder: Placeholder, model: ComputeModel | None) ->
         return None
     if placeholder.unit:
         unit = parse_unit(placeholder.unit)
-        base = model.answer.unit if placeholder.name == "answer" else None
+        base = model.unit_of(placeholder.name)
         if unit is not None and base is not None and unit.dimension != base.dimension:
-            return f"{placeholder.unit} is not the same kind of quantity as the answer's unit {base.symbol or '(none)'}"
+            whose = "the answer's unit" if placeholder.name == "answer" else f"{placeholder.name}'s unit"
+            return f"{placeholder.unit} is not the same kind of quantity as {whose} {base.symbol or '(none)'}"
     return None
 
 
@@ -98,7 +99,8 @@ def format_placeholder(placeholder: Placeholder, model: ComputeModel, values: Ma
     if placeholder.unit:
         unit: Unit | None = parse_unit(placeholder.unit)
         if unit is not None:
-            return format_quantity(value, unit, placeholder.digits)
+            base = model.unit_of(placeholder.name)  # a '[unit]' on its line: its values are in that unit
+            return format_quantity(value * (base.factor if base else 1.0), unit, placeholder.digits)
     return format_number(value, placeholder.digits)
 
 

@@ -168,3 +168,38 @@ def test_math_span_escapes_the_template_for_its_attribute():
     out = math_span(r"\(a < {{seq_len}} & b\)", r"\(a < 4{,}096 & b\)")
     assert out == ('<span class="cc-math" data-cc-tex="\\(a &lt; {{seq_len}} &amp; b\\)">'
                    "\\(a &lt; 4{,}096 &amp; b\\)</span>")
+
+
+# --- parameters and variables with a unit --------------------------------------------------------
+
+UNITS_MODEL = parse_compute(
+    "param weight_gb = 16 in 1..80 [GB]\n"
+    "param rate = 989 in 1..2000 [TFLOPS]\n"
+    "weight_bytes = weight_gb * 1e9 [B]\n"
+    "answer = weight_bytes / 3.35e12\nunit: s\nshow: ms\n"
+)
+
+
+@pytest.mark.parametrize("inner, problem", [
+    ("weight_bytes:ms", "ms is not the same kind of quantity as weight_bytes's unit B"),
+    ("weight_gb:tokens", "tokens is not the same kind of quantity as weight_gb's unit GB"),
+    ("rate:GB", "GB is not the same kind of quantity as rate's unit TFLOP/s"),
+    ("answer:GB", "GB is not the same kind of quantity as the answer's unit s"),
+    ("weight_bytes:GiB", None), ("rate:PFLOPS", None),
+])
+def test_a_unit_on_a_parameter_or_variable_is_checked_like_the_answers(inner, problem):
+    assert placeholder_problem(parse_placeholder(inner), UNITS_MODEL) == problem
+
+
+@pytest.mark.parametrize("inner, text", [
+    ("weight_gb", "16"), ("weight_gb:MB", "16,000 MB"), ("weight_bytes:GB", "16 GB"), ("rate:PFLOPS", "0.989 PFLOP/s"),
+])
+def test_a_unit_on_a_parameter_or_variable_converts(inner, text):
+    assert format_placeholder(parse_placeholder(inner), UNITS_MODEL, UNITS_MODEL.evaluate()) == text
+
+
+def test_an_unknown_unit_in_brackets_is_an_error_at_it():
+    source = "param w = 1 in 1..2 [furlongs]\nanswer = w"
+    with pytest.raises(ComputeError) as e:
+        parse_compute(source)
+    assert "unknown unit 'furlongs' in '[...]'" in e.value.message and source[e.value.offset :].startswith("furlongs]")
