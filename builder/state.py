@@ -9,7 +9,9 @@ true across machines and clean clones: it is the memory of the previous build.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import operator
 import os
 import re
 import time
@@ -30,6 +32,7 @@ def card_hash(card: Card) -> str:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
+_DECK, _ID = operator.attrgetter("deck"), operator.attrgetter("card_id")
 
 
 def build_time() -> int:
@@ -157,11 +160,14 @@ def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | 
     removed = tuple(sorted(set(previous.cards) - {c.card_id for c in cards}))
     removed_by_hash = {previous.cards[r].get("hash"): r for r in removed if isinstance(previous.cards[r], dict)}
     renamed = tuple((removed_by_hash[new.cards[a]["hash"]], a) for a in added if new.cards[a]["hash"] in removed_by_hash)
-    was_in = previous.deck_of()
-    moved = tuple((c.card_id, was_in[c.card_id], c.deck) for c in cards
-                  if c.card_id in was_in and was_in[c.card_id] != c.deck)
-    for card in cards:
-        new.decks.setdefault(card.deck, []).append(card.card_id)
+    for deck, group in itertools.groupby(cards, key=_DECK):  # cards come deck file by deck file
+        new.decks.setdefault(deck, []).extend(map(_ID, group))
+    moved: tuple[tuple[str, str, str], ...] = ()
+    if previous.decks:  # the ids each deck did not have last build: added ones, or moved here
+        arrived = [(card_id, deck) for deck, ids in new.decks.items()
+                   for known in (set(previous.decks.get(deck, ())),) for card_id in ids if card_id not in known]
+        was_in = previous.deck_of() if arrived else {}
+        moved = tuple((card_id, was_in[card_id], deck) for card_id, deck in arrived if card_id in was_in)
     look, schema = look_fingerprint(), schema_fingerprint()
     old_nt = previous.notetype
     look_changed = old_nt.get("look") != look
