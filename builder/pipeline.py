@@ -70,6 +70,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stamped: state.Stamped | None = None
     outputs: list[Path] = field(default_factory=list)
+    state_warnings: list[Diagnostic] = field(default_factory=list)  # from comparing with the state file, not the content
 
 
 def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = "error") -> Diagnostic:
@@ -463,7 +464,8 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     result = BuildResult(cards, decks, diags)
     now = writing.now if writing else now if now is not None else state.build_time()
     result.stamped = state.stamp(previous, cards, now, known_hashes)
-    result.diagnostics += _update_warnings(settings, result.stamped) + _card_warnings(result)
+    result.state_warnings = _update_warnings(settings, result.stamped) + _card_warnings(result)
+    result.diagnostics += result.state_warnings
     return result
 
 
@@ -523,7 +525,8 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writing=writing)
         writing = None  # write_outputs published or removed the staging folder
         if cache:
-            cache.save(result.decks, result.cards, hashes, result.diagnostics, bodies)
+            from_state = {id(d) for d in result.state_warnings}  # the same bytes give them again: not the files'
+            cache.save(result.decks, result.cards, hashes, [d for d in result.diagnostics if id(d) not in from_state], bodies)
         new_state = stamped.state.dumps()
         if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
             tmp = settings.state_path.with_suffix(".tmp")
