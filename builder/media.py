@@ -182,9 +182,15 @@ class MediaIndex:
         return MediaFile(media_name(path, data), path)
 
 
+_REFERENCE_STYLE = re.compile(r"!\[(?:[^\]\\\n]|\\.)*\]\[[^\]\n]*\]")
+
+
 def collect_piece(index: MediaIndex, text: str, deck_dir: Path) -> tuple[list[tuple[str, MediaFile]], list[Problem]]:
     """The files one piece of card text refers to (path as written, file) and the problems."""
     files, problems = [], []
+    if "![" in text and (m := _REFERENCE_STYLE.search(text)) and not any(a <= m.start() < b for a, b in code_ranges(text)):
+        problems.append(Problem(m.start(), "write an image's path where it is shown, ![alt](path): a reference-style "
+                                           "image ![alt][name] would reach the deck without its file"))
     for ref in references(text):
         found = index.resolve(ref, deck_dir)
         if isinstance(found, Problem):
@@ -233,6 +239,9 @@ def collect(decks: "list[DeckFile]", content_dir: Path, limits: MediaLimits = DE
         deck_dir = Path(deck.source.path).parent
         for i, raw in enumerate(deck.cards):
             names: dict[str, str] = {}
+            if raw.source is not None and references(raw.source.text):
+                out.problems.append((deck.source, raw.source, Problem(references(raw.source.text)[0].offset, (
+                    "media in the source: line is not carried into the deck; put the image in the question or the answer"))))
             for piece in (raw.front, raw.back):
                 if "![" not in piece.text and ("<" not in piece.text or not _HTML_TAG.search(piece.text)):
                     continue  # no reference: most card text (one C-level scan)

@@ -247,7 +247,9 @@ def _big(content: Path) -> None:
     ("Hear ![a](tone.mp3)", lambda c: (c / "tone.mp3").write_bytes(MP3),
      "media.md:7:11: error: 'tone.mp3' is a MP3 sound, which ![...](...) cannot show: write <audio controls src=\"tone.mp3\"></audio>"),
     ("Go <img src='javascript:alert(1)'>", None, "media.md:7:14: error: 'javascript:alert(1)': only paths to files"),
-], ids=["missing", "dotdot", "absolute", "symlink", "too-big", "unknown-type", "wrong-bytes", "sound-as-image", "scheme"])
+    ("See ![a][logo]\n\n[logo]: a.png", None, "media.md:7:5: error: write an image's path where it is shown, ![alt](path)"),
+], ids=["missing", "dotdot", "absolute", "symlink", "too-big", "unknown-type", "wrong-bytes", "sound-as-image", "scheme",
+        "reference-style"])
 def test_bad_references_are_errors_at_the_reference_and_nothing_is_written(tmp_path, question, setup, expected):
     stderr = _failing(tmp_path, question, setup)
     assert expected in stderr, stderr
@@ -257,6 +259,15 @@ def test_bad_references_are_errors_at_the_reference_and_nothing_is_written(tmp_p
     lines = stderr.splitlines()
     i = lines.index(head)
     assert lines[i + 1] == "    " + shown and lines[i + 2] == " " * (4 + int(col) - 1) + "^"
+
+
+def test_media_in_the_source_line_is_an_error(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "media.md").write_text(f"---\ndeck: {DECK}\n---\n\n## logo\nsource: Meta <img src=\"logo.png\">\n\nQ\n\n---\n\nA\n")
+    done = build(tmp_path)
+    assert done.returncode == 1
+    assert "media.md:6:24: error: media in the source: line is not carried into the deck" in done.stderr, done.stderr
 
 
 def test_the_size_limit_is_a_setting(tmp_path):
