@@ -5,7 +5,7 @@
     python build.py check                validate only, write nothing
     python build.py answer CARD "TEXT" [--set NAME=VALUE ...]
                                          judge one answer, print one JSON line
-    python build.py import-tsv FILE --deck NAME [--out PATH]
+    python build.py import-tsv FILE [--deck NAME] [--out PATH]
                                          turn a Front/Back TSV export into a Markdown deck file
 
 Exit codes: 0 success, 1 content errors (all printed as path:line:col), 2 usage errors.
@@ -106,6 +106,9 @@ def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore
         f"({len(stamped.added)} new, {len(stamped.changed)} changed since the last build)",
         file=sys.stderr,
     )
+    for what, ids in (("changed", stamped.changed), ("new", stamped.added)):
+        if ids:
+            print(f"  {what}: {', '.join(ids[:20])}{f' and {len(ids) - 20} more' if len(ids) > 20 else ''}", file=sys.stderr)
     if not args.quiet:
         for path in result.outputs:
             print(f"  {path}", file=sys.stderr)
@@ -189,9 +192,10 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("card", help="the card id, e.g. kv-cache-llama-8b")
     answer.add_argument("text", help='the answer as a learner types it, e.g. "536.9 MB"')
     answer.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
-    tsv = sub.add_parser("import-tsv", help="turn a Front/Back TSV export into a Markdown deck file")
-    tsv.add_argument("file", help="the .tsv/.txt file (Anki's export or the seed's format)")
-    tsv.add_argument("--deck", required=True, help="deck name for the front matter (subdecks with ::)")
+    tsv = sub.add_parser("import-tsv", help="turn Anki's Notes in Plain Text export (or a Front/Back TSV) into deck files")
+    tsv.add_argument("file", help="the .txt/.tsv file (Anki's export or the seed's format)")
+    tsv.add_argument("--deck", help="deck name for the front matter (subdecks with ::); "
+                                    "optional when the file names its decks (Anki's #deck: or deck column)")
     tsv.add_argument("--out", help="where to write the deck file (default: content/<deck>.md; never overwrites)")
     return parser
 

@@ -11,7 +11,7 @@ the last card is rendered, only the last deck's export is left to do.
 
 Started by a build with two jobs or more on two cores or more (``wanted``). build.py also has it
 compute the inputs digest of the up-to-date check first (``inputs_digest``). Nothing but that
-digest, the cards, their mtimes and the outcome crosses the pipe. If the writer fails in any way,
+digest, the cards, their mtimes, the paths of the media files and the outcome crosses the pipe. If the writer fails in any way,
 the build writes the .apkg and .tsv files itself (``package.write_apkg``). The process is always
 stopped (``close``), also when the build fails, and its collection folder removed.
 """
@@ -103,6 +103,12 @@ class ApkgWriter:
         """Let the process make its collection and the note type now (it is idle while the build
         parses), rather than when the first notes come."""
         self._post(("prepare", notetype_mtime))
+
+    def add_media(self, files: dict[str, Path]) -> None:
+        """Queue media files (name -> file, builder/media.py) for the collection: each export carries
+        those its notes refer to. Sent before the notes that refer to them."""
+        if files:
+            self._post(("media", dict(files)))
 
     def add(self, deck: str, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
         """Queue notes for the deck ``deck`` (any name, unique in this build); the process adds them
@@ -204,7 +210,8 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
     One collection (``package.PackageWriter``) serves the whole build. Messages: ``("prepare",
     notetype_mtime)``, answered by nothing (makes the collection); ``("add", deck, cards, mtimes,
     notetype_mtime)``, answered by nothing (a failure is kept for the deck's export);
-    ``("export", deck, apkg, tsv)``, answered by ``(ok, traceback or None)``; None: exit.
+    ``("media", {name: path})``, answered by nothing (copied into the collection's media folder with
+the next notes); ``("export", deck, apkg, tsv)``, answered by ``(ok, traceback or None)``; None: exit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle: it stops this one
     if digest_of is not None:
@@ -222,6 +229,8 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
     note_ids: dict[str, list[int]] = {}
     cards_of: dict[str, list[Card]] = {}  # deck -> its cards added so far, for its .tsv
     failed: dict[str, str] = {}  # deck -> why adding its notes failed
+    media: dict[str, Path] = {}  # media files sent before the collection was made
+    media_failed: str | None = None  # why copying media failed: every export then fails (the build writes them)
     try:
         while True:
             try:
@@ -238,6 +247,9 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
                 except Exception:  # noqa: BLE001 - the first "add" makes it again and reports a failure
                     pass
                 continue
+            if message[0] == "media":
+                media.update(message[1])
+                continue
             if message[0] == "add":
                 _, deck, cards, mtimes, notetype_mtime = message
                 if deck in failed:
@@ -249,6 +261,12 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
                         writer = PackageWriter(scratch, notetype_mtime)
                     if writer.notetype_mtime != notetype_mtime:
                         raise ValueError("one build has one note type mtime")
+                    if media and media_failed is None:
+                        try:
+                            writer.add_media(media)
+                        except BaseException:  # noqa: BLE001 - reported with every export
+                            media_failed = traceback.format_exc()
+                        media = {}
                     note_ids.setdefault(deck, []).extend(writer.add(cards, mtimes))
                     cards_of.setdefault(deck, []).extend(cards)
                 except BaseException:  # noqa: BLE001 - reported with the deck's export
@@ -259,6 +277,8 @@ def _serve(conn: Any, scratch: Path, digest_of: tuple | None = None) -> None:
                 cards = cards_of.pop(deck, [])
                 if deck in failed:
                     raise RuntimeError(failed.pop(deck))
+                if media_failed is not None:
+                    raise RuntimeError(media_failed)
                 if writer is None or deck not in note_ids:
                     raise RuntimeError(f"no notes were added for {deck}")
                 writer.export(apkg, note_ids.pop(deck))

@@ -8,10 +8,13 @@ What is cached, and why it is safe:
   build that finds the same bytes at the same shown path, with the same tool version and limits,
   does not parse, check or render that file: the same bytes give the same cards and again no
   diagnostic. The one thing that crosses files, a duplicate card id, is handled in
-  ``pipeline.load``: a file with an id that another deck file also has is parsed after all.
+  ``pipeline.load``: a file with an id that another deck file also has is parsed after all. The same
+  bytes may refer to media files that were edited since: the record keeps the media names its cards
+  used (``media``), and ``pipeline.load`` reuses it only if every file still checks and has that name.
 - a card's five field values (Front, Back, Formula, Compute, Source), found through the records,
   under a digest of everything they are made from: the card's question, answer, compute block,
-  source and formula text, the build's limits, and the *tool version* (a digest of addon/core and
+  source and formula text, the media names it refers to (builder/media.py: digests of the files'
+  bytes), the build's limits, and the *tool version* (a digest of addon/core and
   builder sources, the Markdown, anki and Python versions). Only cards that were checked and
   rendered without any diagnostic are stored, so a hit stands for "checks clean and renders to
   exactly these bytes" (it serves a deck file that changed, or a card moved to another file). Ids,
@@ -86,6 +89,7 @@ class FileRecord:
     tags: tuple[str, ...]
     columns: dict[str, list]
     apkg: tuple[str, str] | None = None  # (key, SHA-256) of the .apkg last written for these notes
+    media: tuple[tuple[str, str], ...] = ()  # (path in the content folder, media name) of the files its cards refer to
 
     def ids(self) -> list[str]:
         return self.columns["ids"]
@@ -111,8 +115,9 @@ def _valid_columns(columns: object) -> bool:
 class BuildCache:
     """The cache for one content folder; see the module docstring."""
 
-    def __init__(self, folder: Path, salt: str) -> None:
+    def __init__(self, folder: Path, salt: str, content_root: Path | None = None) -> None:
         self.folder = folder
+        self.content_root = content_root or Path("/")  # the content folder, resolved: media paths are kept relative to it
         self.salt = salt  # tool version + limits: part of every key
         self.cards: dict[str, tuple[str, str, str, str, str]] = {}  # card key -> field values
         self.apkgs: dict[str, str] = {}  # key -> SHA-256 of the file
@@ -128,7 +133,7 @@ class BuildCache:
         """The cache for ``content_dir`` (empty when absent or unreadable); None when caching is off."""
         if cache_dir is None:
             return None
-        cache = cls(uptodate.cache_folder(cache_dir, content_dir), f"{tool_version()}|{limits!r}")
+        cache = cls(uptodate.cache_folder(cache_dir, content_dir), f"{tool_version()}|{limits!r}", content_dir.resolve())
         cache._load()
         return cache
 
@@ -163,12 +168,17 @@ class BuildCache:
                 return None
             columns = decode_columns(body)
             shown, digest, deck, tags, apkg = (head.get(k) for k in ("path", "digest", "deck", "tags", "apkg"))
+            media = head.get("media", [])
+            if not (isinstance(media, list) and all(isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m)
+                                                    for m in media)):
+                return None
             if not (isinstance(shown, str) and isinstance(digest, str) and isinstance(deck, str) and isinstance(tags, list)
                     and all(isinstance(t, str) for t in tags) and _valid_columns(columns)):
                 return None
             if not (apkg is None or (isinstance(apkg, list) and len(apkg) == 2 and all(isinstance(x, str) for x in apkg))):
                 return None
-            return FileRecord(shown, digest, deck, tuple(tags), columns, (apkg[0], apkg[1]) if apkg else None)
+            return FileRecord(shown, digest, deck, tuple(tags), columns, (apkg[0], apkg[1]) if apkg else None,
+                              tuple((m[0], m[1]) for m in media))
         except Exception:  # noqa: BLE001 - a cache that cannot be read is no cache, never an error
             return None
 
@@ -298,7 +308,11 @@ class BuildCache:
                 key = self.deck_apkgs.get(shown)
                 apkg = [key, self.used_apkgs[key]] if key is not None and key in self.used_apkgs else None
                 body = bodies.get(shown) or self.record_body(deck_cards, card_hashes)
-                self._write_record(name, shown, deck.digest, deck.deck, deck.tags, body, apkg)
+                media = self._media_entries(deck.media)
+                if media is None:
+                    (folder / name).unlink(missing_ok=True)
+                    continue
+                self._write_record(name, shown, deck.digest, deck.deck, deck.tags, body, apkg, media)
             for path in folder.iterdir():
                 if path.name not in keep:
                     path.unlink(missing_ok=True)
@@ -323,10 +337,21 @@ class BuildCache:
         }
         return encode_columns(columns)
 
+    def _media_entries(self, files: dict[str, Path]) -> list[list[str]] | None:
+        """A deck file's media (name -> file) as its record keeps them: paths in the content folder."""
+        if not files:
+            return []
+        try:
+            return sorted([path.relative_to(self.content_root).as_posix(), name] for name, path in files.items())
+        except ValueError:
+            return None
+
     def _write_record(self, name: str, shown: str, digest: str, deck: str, tags: Sequence[str], body: bytes,
-                      apkg: list[str] | None) -> None:
+                      apkg: list[str] | None, media: list[list[str]] | None = None) -> None:
         head = {"version": CACHE_VERSION, "salt": self.salt, "path": shown, "digest": digest, "deck": deck,
                 "tags": list(tags), "apkg": apkg, "body": hashlib.sha256(body).hexdigest()}
+        if media:
+            head["media"] = media
         target = self.files_dir / name
         tmp = self.files_dir / f".{name}.{os.getpid()}.tmp"
         with tmp.open("wb") as f:
@@ -387,6 +412,8 @@ def card_key(salt: str, raw: RawCard) -> str:
     """The key of a card's field values: a digest of what they are made from (see the module docstring)."""
     parts = [raw.front.text, raw.back.text]
     parts += ["\0none" if piece is None else piece.text for piece in (raw.compute, raw.source, raw.formula)]
+    if raw.media:  # the names of the files it refers to: digests of their bytes (builder/media.py)
+        parts += ["\0media", *(f"{target}\0{name}" for target, name in raw.media)]
     return _digest(salt, parts)
 
 

@@ -2,7 +2,8 @@
 
 Before Python-Markdown runs, one scan (which knows where every character came from) cuts out:
 ``$...$`` -> ``\\(...\\)``, ``$$...$$`` -> ``\\[...\\]`` (the TeX byte for byte, HTML-escaped only),
-``\\$`` -> ``$``, and ``{{placeholder}}`` -> a marked span holding its value at the defaults.
+Anki's own ``\\(...\\)`` and ``\\[...\\]`` as they are, ``\\$`` -> ``$``, and ``{{placeholder}}`` -> a
+marked span holding its value at the defaults.
 Code spans and fenced code are left exactly as written. Each cut-out piece is replaced by a token
 Markdown does not touch, and put back into the HTML afterwards.
 
@@ -14,6 +15,7 @@ everything else goes to Python-Markdown, which is imported only when it is neede
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import unicodedata
@@ -22,7 +24,8 @@ from typing import TYPE_CHECKING, Callable
 
 from addon.core.compute import ComputeModel
 from addon.core.diagnostics import ComputeError
-from addon.core.placeholders import format_placeholder, parse_placeholder, placeholder_problem, span
+from addon.core.placeholders import (PLACEHOLDER, format_placeholder, math_span, parse_placeholder, placeholder_problem,
+                                     span, tex_value)
 
 from .source import Text
 
@@ -46,6 +49,7 @@ class Problem:
 
     offset: int
     message: str
+    severity: str = "error"
 
 
 def new_markdown() -> "markdown.Markdown":
@@ -73,6 +77,7 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
     for bad in (TOKEN_OPEN, TOKEN_CLOSE):
         if bad in text:
             return text, [], [Problem(text.index(bad), f"character U+{ord(bad):04X} is reserved by the build")]
+    context = (model, values, compute_failed)  # for placeholders inside math
     # The scan jumps from one special place to the next (_SPECIAL): everything between is copied
     # as it is. A line start matters only where a fence may begin; a line start is one reached by
     # copying a newline (a newline inside a code span, math or after a backslash is not one).
@@ -117,6 +122,9 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
             if j + 1 < n:
                 if text[j + 1] == "$":
                     stash("$")
+                elif text[j + 1] in "([":
+                    i = _anki_math(text, j, stash, problems, context)
+                    continue
                 else:
                     out.append(text[j : j + 2])
                 i = j + 2
@@ -125,28 +133,108 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
                 i = j + 1
             continue
         if ch == "$":
-            i = _math(text, j, stash, problems, closers)
+            i = _math(text, j, stash, problems, closers, context)
             continue
         i = _placeholder(text, j, model, values, stash, problems, compute_failed)  # "{{"
     return "".join(out), pieces, problems
 
 
-def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem], closers: dict[int, int | None]) -> int:
+Context = tuple  # (model, values, compute_failed): what placeholders inside math are filled from
+
+
+def _math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem], closers: dict[int, int | None],
+          context: Context = (None, None, False)) -> int:
     if text.startswith("$$", i):
         end = text.find("$$", i + 2)
         if end == -1:
             problems.append(Problem(i, "'$$' display math is not closed (write \\$ for a dollar sign)"))
             return len(text)
-        stash(r"\[" + html.escape(text[i + 2 : end], quote=False) + r"\]")
+        stash(math_html("\\[", text[i + 2 : end], "\\]", i + 2, problems, *context))
         return end + 2
     j = i + 1
     if j < len(text) and not text[j].isspace():
         close = _closing_dollar(text, j, closers)
         if close is not None:
-            stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
+            tex = text[i + 1 : close]
+            why = mistaken_dollar(tex)
+            if why:
+                problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
+            stash(math_html("\\(", tex, "\\)", i + 1, problems, *context))
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
+
+
+def _anki_math(text: str, i: int, stash: Callable[[str], None], problems: list[Problem],
+               context: Context = (None, None, False)) -> int:
+    """Anki's own delimiters: ``\\(...\\)`` inline (one paragraph), ``\\[...\\]`` display (may span
+    lines), kept byte for byte like ``$...$`` (only HTML-escaped)."""
+    opener = text[i + 1]
+    closer = "\\)" if opener == "(" else "\\]"
+    end = text.find(closer, i + 2)
+    if opener == "(" and end != -1 and "\n\n" in text[i + 2 : end]:
+        end = -1
+    if end == -1:
+        problems.append(Problem(i, f"'\\{opener}' math is not closed with '{closer}'"
+                                   + (" in the same paragraph" if opener == "(" else "")
+                                   + f" (for a literal '{opener}', write it without the backslash)"))
+        return i + 2
+    stash(math_html(text[i : i + 2], text[i + 2 : end], closer, i + 2, problems, *context))
+    return end + 2
+
+
+def math_html(opener: str, tex: str, closer: str, offset: int, problems: list[Problem], model: ComputeModel | None = None,
+              values: dict[str, float] | None = None, compute_failed: bool = False) -> str:
+    """One piece of math as HTML: the TeX byte for byte (HTML-escaped), between its delimiters.
+
+    A ``{{name}}`` inside it whose name the card's compute block has is its value as TeX
+    (``4{,}096``), and the math is then marked for the add-on (``placeholders.math_span``). Any other
+    ``{{`` is TeX's own braces (``\\binom{{n}}{k}``), except a name close to one the card has
+    (``{{seq_lne}}``): that is an error, as outside math. ``offset``: where ``tex`` starts in the
+    text the problems are about.
+    """
+    if "{{" not in tex:
+        return opener + html.escape(tex, quote=False) + closer
+    shown, template, last = [], [], 0
+    for m in PLACEHOLDER.finditer(tex):
+        inner = m.group("inner")
+        try:
+            placeholder = parse_placeholder(inner)
+        except ComputeError:
+            continue  # TeX's own braces ({{n}\choose k}), not a placeholder
+        if model is None or values is None:
+            continue  # no compute block (or one with errors, reported on their own): TeX braces
+        if placeholder.name not in model.names:
+            close = difflib.get_close_matches(placeholder.name, sorted(model.names), n=1, cutoff=0.75)
+            if close:
+                problems.append(Problem(offset + m.start() + 2 + len(inner) - len(inner.lstrip()), (
+                    f"unknown name {placeholder.name!r} in placeholder (did you mean {close[0]!r}?); "
+                    "for TeX braces, write them with a space: { {x} }")))
+            continue
+        problem = placeholder_problem(placeholder, model)
+        if problem:
+            problems.append(Problem(offset + m.start() + 2 + len(inner) - len(inner.lstrip()), problem))
+            continue
+        before = tex[last : m.start()]
+        shown += [before, tex_value(format_placeholder(placeholder, model, values))]
+        template += [before, "{{" + placeholder.key + "}}"]
+        last = m.end()
+    if not shown:
+        return opener + html.escape(tex, quote=False) + closer
+    return math_span(opener + "".join(template) + tex[last:] + closer, opener + "".join(shown) + tex[last:] + closer)
+
+
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}(?![A-Za-z])")
+_TEX_WORDS = re.compile(r"\\[A-Za-z]+\*?\s*(?:\{[^{}]*\})?")
+
+
+def mistaken_dollar(tex: str) -> str | None:
+    """Why inline math ``$tex$`` looks like a mistake (prose between two dollar signs), or None."""
+    if "$" in tex:
+        return "this inline math holds a '$' (or '\\$')"
+    if _PROSE.search(_TEX_WORDS.sub(" ", tex)):
+        return "this inline math runs over prose"
+    return None
 
 
 def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | None:
@@ -189,18 +277,31 @@ def _closing_dollar(text: str, j: int, memo: dict[int, int | None]) -> int | Non
     return found
 
 
+ESCAPE_HINT = r" (to write double braces as text, write \{\{)"
+_CLOZE = re.compile(r"\s*c\d+::")
+
+
+def unparsable_placeholder(inner: str, e: ComputeError) -> tuple[int, str]:
+    """Where (into ``inner``) and why ``{{inner}}`` is not a placeholder, in the author's words."""
+    if _CLOZE.match(inner):
+        return 0, ("cloze deletions ({{c1::...}}) are not supported by the Compute Card note type: ask the "
+                   "question and put the hidden part on the answer side, after '---'" + ESCAPE_HINT)
+    return e.offset, e.message + ESCAPE_HINT
+
+
 def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str, float] | None,
                  stash: Callable[[str], None], problems: list[Problem], compute_failed: bool = False) -> int:
     line_end = text.find("\n", i)
     end = text.find("}}", i + 2, len(text) if line_end == -1 else line_end)  # this line only: linear
     if end == -1:
-        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line"))
+        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line" + ESCAPE_HINT))
         return i + 2
     inner = text[i + 2 : end]
     try:
         placeholder = parse_placeholder(inner)
     except ComputeError as e:
-        problems.append(Problem(i + 2 + e.offset, e.message))
+        offset, message = unparsable_placeholder(inner, e)
+        problems.append(Problem(i + 2 + offset, message))
         return end + 2
     if compute_failed and model is None:
         stash(html.escape(text[i : end + 2], quote=False))  # left as written: the build fails anyway
@@ -211,6 +312,39 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
         return end + 2
     stash(span(placeholder, format_placeholder(placeholder, model, values)))
     return end + 2
+
+
+def code_ranges(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has fenced code or code spans, as (start, end) offsets: what ``cut_out`` leaves as written."""
+    ranges: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        fence = _FENCE.match(text, i) if i == 0 or text[i - 1] == "\n" else None
+        if fence:
+            marker = fence.group(1)
+            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
+            end_of_line = text.find("\n", i)
+            m = close.search(text, end_of_line + 1) if end_of_line != -1 else None
+            stop = m.end() if m else n
+            ranges.append((i, stop))
+            i = stop
+            continue
+        line_end = text.find("\n", i)
+        line_end = n if line_end == -1 else line_end + 1
+        j = text.find("`", i, line_end)
+        while j != -1:
+            run = _BACKTICKS.match(text, j).end() - j
+            mc = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, j + run)
+            if mc is None:
+                j = text.find("`", j + run, line_end)
+                continue
+            ranges.append((j, mc.end()))
+            if mc.end() > line_end:
+                line_end = text.find("\n", mc.end())
+                line_end = n if line_end == -1 else line_end + 1
+            j = text.find("`", mc.end(), line_end)
+        i = line_end
+    return ranges
 
 
 # --- the fast path for plain Markdown --------------------------------------------------------------
@@ -365,7 +499,69 @@ def render_markdown(md: markdown.Markdown, text: str, model: ComputeModel | None
                     values: dict[str, float] | None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
     """Card Markdown to HTML (math, placeholders, raw HTML kept); problems carry offsets into ``text``."""
     prepared, pieces, problems = cut_out(text, model, values, compute_failed)
+    if "\n " in text:
+        problems += list_problems(text)
     return put_back(convert(md, prepared), pieces), problems
+
+
+# --- Markdown traps: what Python-Markdown does that an author does not expect ---------------------
+
+_LIST_ITEM = re.compile(r"( *)(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def list_problems(text: str) -> list[Problem]:
+    """A list item indented 1-3 spaces more than the item above: Python-Markdown nests lists only at
+    4 spaces, so it would stay at the outer level (a warning at the item)."""
+    problems: list[Problem] = []
+    code = code_ranges(text)
+    above: int | None = None  # the indentation of the list item above, in this list
+    offset = 0
+    for line in text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if any(a <= start < b for a, b in code):
+            continue
+        m = _LIST_ITEM.match(line)
+        if m is None:
+            if line.strip() and not line.startswith(" "):
+                above = None  # a paragraph: the list is over
+            continue
+        indent = len(m.group(1))
+        if above is not None and 0 < indent - above < 4:
+            problems.append(Problem(start + indent, (
+                f"this list item is indented {indent - above} space(s) more than the one above: Python-Markdown "
+                "nests a list only when it is indented 4 spaces, so this item stays in the outer list; indent it "
+                "4 spaces to nest it"), "warning"))
+            continue
+        above = indent
+    return problems
+
+
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_TEXT = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
+
+
+def footnote_problems(question: str, answer: str) -> list[tuple[int, Problem]]:
+    """Footnote references whose text is not on their side (0: the question, 1: the answer): each side
+    is its own Markdown document, so such a reference shows as ``[^1]`` (a warning at it)."""
+    if "[^" not in question and "[^" not in answer:
+        return []
+    sides = (question, answer)
+    texts = [set(_FOOTNOTE_TEXT.findall(side)) for side in sides]
+    found = []
+    for n, side in enumerate(sides):
+        code = code_ranges(side)
+        for m in _FOOTNOTE_REF.finditer(side):
+            label = m.group(1)
+            if label in texts[n] or any(a <= m.start() < b for a, b in code):
+                continue
+            if label in texts[1 - n]:
+                where = "answer" if n == 0 else "question"
+                message = (f"the text of footnote [^{label}] is on the {where} side: each side is rendered on its "
+                           f"own, so this shows as '[^{label}]'; put a line '[^{label}]: ...' on this side too")
+            else:
+                message = f"footnote [^{label}] has no text: add a line '[^{label}]: ...' on this side"
+            found.append((n, Problem(m.start(), message, "warning")))
+    return found
 
 
 def render_inline(md: markdown.Markdown, text: str) -> str:
@@ -378,7 +574,24 @@ def render_inline(md: markdown.Markdown, text: str) -> str:
 
 def formula_field(piece: Text) -> str:
     """The Formula field: the LaTeX as display math for Anki's MathJax."""
-    tex = piece.text.strip()
+    return formula_html(piece.text)[0]
+
+
+def formula_html(text: str, model: ComputeModel | None = None, values: dict[str, float] | None = None,
+                 compute_failed: bool = False) -> tuple[str, list[Problem]]:
+    """The Formula field (display math) with its placeholders (``math_html``); problems at offsets into ``text``."""
+    start = len(text) - len(text.lstrip())
+    tex = text.strip()
     if tex.startswith("$$") and tex.endswith("$$") and len(tex) >= 4:
-        tex = tex[2:-2]
-    return r"\[" + html.escape(tex, quote=False) + r"\]"
+        tex, start = tex[2:-2], start + 2
+    problems: list[Problem] = []
+    return math_html(r"\[", tex, r"\]", start, problems, model, values, compute_failed), problems
+
+
+def render_source(md: "markdown.Markdown", text: str, model: ComputeModel | None = None,
+                  values: dict[str, float] | None = None, compute_failed: bool = False) -> tuple[str, list[Problem]]:
+    """The Source field: one line of Markdown, with math and placeholders as in the card's text."""
+    rendered, problems = render_markdown(md, text, model, values, compute_failed)
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered, problems

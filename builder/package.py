@@ -27,12 +27,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
 
 
-def write_apkg(path: Path, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int, work: Path) -> None:
-    """Write one .apkg: the Compute Card note type with its fixed ids, the decks, the notes with their mtimes."""
+def write_apkg(path: Path, cards: list[Card], note_mtimes: dict[str, int], notetype_mtime: int, work: Path,
+               media: dict[str, Path] | None = None) -> None:
+    """Write one .apkg: the Compute Card note type with its fixed ids, the decks, the notes with their
+    mtimes, and the media files (name -> file, builder/media.py) the notes refer to."""
     work.mkdir(parents=True, exist_ok=True)
     scratch = _scratch_dir(work)
     try:
         with PackageWriter(scratch, notetype_mtime) as writer:
+            if media:
+                writer.add_media(media)
             writer.export(path, writer.add(cards, note_mtimes))
     finally:
         if scratch != work:
@@ -62,6 +66,16 @@ class PackageWriter:
             self._col.close()
             raise
         self._deck_ids: dict[str, int] = {}  # one backend call per deck, not per card
+        self._media: set[str] = set()  # names of the media files in the collection's media folder
+
+    def add_media(self, files: dict[str, Path]) -> None:
+        """Put media files (name -> file) into the collection's media folder under their names; an
+        export carries those its notes refer to."""
+        folder = Path(self._col.media.dir())
+        for name, source in files.items():
+            if name not in self._media:
+                shutil.copyfile(source, folder / name)
+                self._media.add(name)
 
     def add(self, cards: list[Card], note_mtimes: dict[str, int]) -> list[int]:
         """Add the cards' notes with their mtimes; their note ids, in order.
@@ -98,13 +112,15 @@ class PackageWriter:
         return ids
 
     def export(self, path: Path, note_ids: list[int]) -> None:
-        """The .apkg of these notes (added by ``add``): no scheduling, no deck options, no media."""
+        """The .apkg of these notes (added by ``add``), and of the media files they refer to (``add_media``);
+        no scheduling, no deck options. Without media, anki is told not to look for any."""
         from anki.collection import ExportAnkiPackageOptions, NoteIdsLimit
 
         with _temporary_files_in(self._folder):
             self._col.export_anki_package(
                 out_path=str(path),
-                options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False),
+                options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
+                                                 with_media=bool(self._media), legacy=False),
                 limit=NoteIdsLimit(note_ids),
             )
 
@@ -182,6 +198,18 @@ def _add_notetype(col, mtime: int):  # type: ignore[no-untyped-def]
     return mm.get(nt_spec.NOTETYPE_ID)
 
 
+def media_folder_name(tsv_name: str) -> str:
+    """The folder next to a deck's .tsv holding its media files (a .tsv cannot carry files)."""
+    return f"{tsv_name}-media"
+
+
+def write_media_folder(folder: Path, files: dict[str, Path]) -> None:
+    """The media files of one deck (name -> file), under the names its fields use."""
+    folder.mkdir()
+    for name, source in sorted(files.items()):
+        shutil.copyfile(source, folder / name)
+
+
 def tsv_text(deck: str, cards: Iterable[Card]) -> str:
     """The seed's format (Front<TAB>Back, HTML) with Anki's headers, so File > Import needs no settings."""
     rows = ["#separator:tab", "#html:true", "#notetype:Basic", f"#deck:{deck}", "#tags column:3"]
@@ -233,7 +261,10 @@ def publish(staged: Path, out_dir: Path) -> None:
     """Swap the staged folder in place of ``out_dir``: the old outputs stay intact until this moment."""
     staged.chmod(0o755)  # mkdtemp makes it private; dist/ is an ordinary folder
     for p in staged.iterdir():
-        p.chmod(0o644)
+        p.chmod(0o755 if p.is_dir() else 0o644)
+        if p.is_dir():  # a deck's media folder
+            for q in p.iterdir():
+                q.chmod(0o644)
     old = None
     if out_dir.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))

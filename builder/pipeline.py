@@ -21,7 +21,7 @@ from addon.core.language import DEFAULT_LIMITS, Limits
 from addon.core.notetype import compute_field
 from addon.core.space import DEFAULT_COVERAGE, Coverage, space_problem
 
-from . import cache as build_cache, markup, package, state, uptodate
+from . import cache as build_cache, markup, media, package, state, uptodate
 from .apkg_writer import ApkgWriter, wanted as writer_wanted
 from .source import DeckFile, RawCard, SourceFile, Text, decode_source, discover, parse_deck_file, read_bytes
 
@@ -39,6 +39,7 @@ class Settings:
     cache_dir: Path | None = None  # the build cache (builder/cache.py); None: no cache
     jobs: int = 1  # processes for rendering the cards the cache does not hold
     coverage: Coverage = DEFAULT_COVERAGE  # which values of its parameters each compute block is checked at
+    media_limits: media.MediaLimits = media.DEFAULT_MEDIA_LIMITS  # how big an image, sound or video may be
 
     def open_cache(self) -> "build_cache.BuildCache | None":
         return build_cache.BuildCache.open(self.cache_dir, self.content_dir, (self.limits, self.coverage))
@@ -72,6 +73,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stamped: state.Stamped | None = None
     outputs: list[Path] = field(default_factory=list)
+    state_warnings: list[Diagnostic] = field(default_factory=list)  # from comparing with the state file, not the content
 
 
 def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = "error") -> Diagnostic:
@@ -96,7 +98,10 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
     With a cache, a deck file whose bytes are those of a record in the cache (builder/cache.py) is
     not parsed: its DeckFile has no raw cards, and ``reused`` holds the record, whose cards ``validate``
     takes as they are. That is exact only when none of its card ids is also in another deck file
-    (the duplicate would be reported on one of the two, with its line), so such a file is parsed.
+    (the duplicate would be reported on one of the two, with its line), so such a file is parsed;
+    and only when the media files its cards refer to are unchanged (``media.still_current``).
+
+    Then the media stage (``media.collect``): the files the parsed cards refer to, checked and named.
     """
     decks, diags = [], []
     if not settings.content_dir.is_dir():
@@ -110,9 +115,10 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
             continue
         digest = build_cache.file_digest(data) if cache else ""
         record = cache.reusable(shown, digest) if cache else None
-        if record is not None:
+        files = media.still_current(record.media, settings.content_dir, settings.media_limits) if record and record.media else {}
+        if record is not None and files is not None:  # the same bytes, referring to the same media
             candidates.append((len(decks), data))
-            decks.append(DeckFile(SourceFile(shown, ""), record.deck, record.tags, [], digest, record))
+            decks.append(DeckFile(SourceFile(shown, ""), record.deck, record.tags, [], digest, record, files))
             continue
         deck = _parse(data, shown, digest, diags)
         if deck is not None:
@@ -130,6 +136,8 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
                 decks[index] = parsed
     if not decks and not diags:
         diags.append(Diagnostic("error", _pos(settings.content_dir), "no deck files (*.md with front matter) found"))
+    collected = media.collect(decks, settings.content_dir, settings.media_limits)  # the media stage (builder/media.py)
+    diags += [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
     return decks, diags
 
 
@@ -301,10 +309,17 @@ def _render_card(item: CheckedCard, values: dict[str, float] | None = None) -> t
     sides = []
     for piece in (raw.front, raw.back):
         rendered, problems = markup.render_markdown(md, piece.text, model, values, compute_failed)
-        diags.extend(at(src, piece, p.offset, p.message) for p in problems)
-        sides.append(rendered)
-    formula = markup.formula_field(raw.formula) if raw.formula else ""
-    source = markup.render_inline(md, raw.source.text) if raw.source else ""
+        diags.extend(at(src, piece, p.offset, p.message, p.severity) for p in problems)
+        sides.append(media.rewrite(rendered, dict(raw.media)) if raw.media else rendered)
+    for side, p in markup.footnote_problems(raw.front.text, raw.back.text):
+        diags.append(at(src, (raw.front, raw.back)[side], p.offset, p.message, p.severity))
+    formula = source = ""
+    if raw.formula:  # placeholders work in the formula: and source: lines too
+        formula, problems = markup.formula_html(raw.formula.text, model, values, compute_failed)
+        diags.extend(at(src, raw.formula, p.offset, p.message, p.severity) for p in problems)
+    if raw.source:
+        source, problems = markup.render_source(md, raw.source.text, model, values, compute_failed)
+        diags.extend(at(src, raw.source, p.offset, p.message, p.severity) for p in problems)
     compute = compute_field(raw.compute.text) if raw.compute else ""
     return Card(raw.card_id, src.path, raw.line, raw.deck, raw.tags, sides[0], sides[1], formula, compute, source), diags
 
@@ -383,6 +398,9 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
             if cache:
                 cache.deck_apkgs[deck.source.path] = key
             outputs += [apkg, staged / f"{name}.tsv"]
+            if deck.media:  # the .tsv cannot carry files: they go next to it
+                package.write_media_folder(staged / package.media_folder_name(name), deck.media)
+                outputs.append(staged / package.media_folder_name(name))
         written = early + to_write  # every .apkg this build writes (the others come from the cache)
         if writer is not None:
             writer.submit(to_write, stamped.note_mtimes, stamped.notetype_mtime)
@@ -393,7 +411,9 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
         package.write_ankiaddon(addon, settings.addon_dir, manifest)
         outputs.append(addon)
         # Without a writer, or when it failed, the .apkg files are written here, over ``jobs`` processes.
-        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime)
+        all_media = {name: path for deck in decks for name, path in deck.media.items()}
+        write = functools.partial(_write_apkg, note_mtimes=stamped.note_mtimes, notetype_mtime=stamped.notetype_mtime,
+                                  media=all_media)
         if writer is None:
             build_cache.parallel_map(write, to_write, settings.jobs, min_items=2)
         elif writer.wait():
@@ -414,9 +434,10 @@ def write_outputs(settings: Settings, decks: list[DeckFile], cards: list[Card], 
     return [settings.out_dir / p.name for p in outputs]
 
 
-def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, int], notetype_mtime: int) -> None:
+def _write_apkg(job: tuple[Path, list[Card], Path, str], note_mtimes: dict[str, int], notetype_mtime: int,
+                media: dict[str, Path] | None = None) -> None:
     apkg, deck_cards, work, _ = job
-    package.write_apkg(apkg, deck_cards, note_mtimes, notetype_mtime, work)
+    package.write_apkg(apkg, deck_cards, note_mtimes, notetype_mtime, work, media)
 
 
 # --- the two entry points ----------------------------------------------------------------------
@@ -433,6 +454,8 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     cache = cache or settings.open_cache()  # read here; only a successful build writes it
     previous = writing.previous if writing else state.State.load(settings.state_path)
     decks, diags = load(settings, cache)
+    if writing is not None:
+        writing.writer.add_media({name: path for deck in decks for name, path in deck.media.items()})
     checked, check_diags = check(decks, settings.limits, cache, defer=True, coverage=settings.coverage)
     diags += check_diags
     known_hashes: dict[str, str] = writing.hashes if writing else {}
@@ -447,7 +470,8 @@ def validate(settings: Settings, now: int | None = None, cache: build_cache.Buil
     result = BuildResult(cards, decks, diags)
     now = writing.now if writing else now if now is not None else state.build_time()
     result.stamped = state.stamp(previous, cards, now, known_hashes)
-    result.diagnostics += _update_warnings(settings, result.stamped)
+    result.state_warnings = _update_warnings(settings, result.stamped) + _card_warnings(result)
+    result.diagnostics += result.state_warnings
     return result
 
 
@@ -507,7 +531,8 @@ def build(settings: Settings, now: int | None = None, writer: ApkgWriter | None 
         result.outputs = write_outputs(settings, result.decks, result.cards, stamped, cache, writing=writing)
         writing = None  # write_outputs published or removed the staging folder
         if cache:
-            cache.save(result.decks, result.cards, hashes, result.diagnostics, bodies)
+            from_state = {id(d) for d in result.state_warnings}  # the same bytes give them again: not the files'
+            cache.save(result.decks, result.cards, hashes, [d for d in result.diagnostics if id(d) not in from_state], bodies)
         new_state = stamped.state.dumps()
         if not settings.state_path.exists() or settings.state_path.read_text(encoding="utf-8") != new_state:
             tmp = settings.state_path.with_suffix(".tmp")
@@ -547,6 +572,31 @@ def _update_warnings(settings: Settings, stamped: state.Stamped) -> list[Diagnos
             "note is reported as conflicting); imported with 'Merge note types' on, the notes are updated "
             "and Anki then requires a full sync; learners should sync every device before importing "
             "(see README, 'Publishing changes').")))
+    return warnings
+
+
+def _card_warnings(result: BuildResult) -> list[Diagnostic]:
+    """A likely renamed id, and cards moved to another deck: each at the card's '## id' line."""
+    stamped = result.stamped
+    if stamped is None or not (stamped.renamed or stamped.moved):
+        return []
+    cards = {card.card_id: card for card in result.cards}
+    sources = {deck.source.path: deck.source for deck in result.decks}
+
+    def at_card(card_id: str, message: str) -> Diagnostic:
+        card = cards[card_id]
+        src = sources.get(card.path) or SourceFile(card.path, "")
+        line = src.lines[card.line - 1] if 0 < card.line <= len(src.lines) else ""
+        return src.diagnostic(card.line, max(1, line.find(card_id) + 1), message, "warning")
+
+    warnings = [at_card(new, (
+        f"card {new!r} holds exactly what {old!r} held, and {old!r} is gone: a renamed id? Learners would get "
+        f"{new!r} as a new card without its reviews and keep {old!r}; keep the old id (## {old})"))
+        for old, new in stamped.renamed]
+    warnings += [at_card(card_id, (
+        f"card {card_id!r} moved from deck {old!r} to {new!r}: learners who imported it keep their copy in "
+        f"{old!r} (Anki's import does not move cards); new learners get it in {new!r}"))
+        for card_id, old, new in stamped.moved]
     return warnings
 
 

@@ -81,6 +81,7 @@ class RawCard(NamedTuple):
     compute: Text | None
     source: Text | None
     formula: Text | None
+    media: tuple[tuple[str, str], ...] = ()  # (path as written, media name) of the files it refers to (builder/media.py)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class DeckFile:
     cards: list[RawCard]
     digest: str = ""  # SHA-256 of the file's bytes, when the build cache is in use
     reused: Any = None  # builder.cache.FileRecord: not parsed, its cards come from the cache (no raw cards)
+    media: dict[str, Path] = field(default_factory=dict)  # media name -> file, for every file its cards refer to
 
 
 def discover(content_dir: Path) -> list[Path]:
@@ -275,6 +277,11 @@ def _parse_card(src: SourceFile, h: int, card_id: str, stop: int, deck: str, dec
             meta[m.group(1)] = Text(m.group(2).strip(), i + 1, m.start(2) + 1)
         i += 1
     body_start = i
+    first = next((k for k in range(body_start, stop) if lines[k].strip()), None)
+    if first is not None and first > body_start and (m := _META.match(lines[first])) and m.group(1) in CARD_KEYS:
+        diags.append(src.diagnostic(first + 1, 1, (
+            f"this '{m.group(1)}:' line is part of the question, because a blank line is above it: card settings "
+            "go right under the '## id' line, with no blank line between"), "warning"))
     # Find the compute block and the '---' between question and answer, outside other fences.
     separator = None
     compute: Text | None = None

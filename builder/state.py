@@ -9,7 +9,9 @@ true across machines and clean clones: it is the memory of the previous build.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import operator
 import os
 import re
 import time
@@ -30,6 +32,7 @@ def card_hash(card: Card) -> str:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
+_DECK, _ID = operator.attrgetter("deck"), operator.attrgetter("card_id")
 
 
 def build_time() -> int:
@@ -41,13 +44,21 @@ def build_time() -> int:
 class State:
     notetype: dict = field(default_factory=dict)
     cards: dict[str, dict] = field(default_factory=dict)
+    decks: dict[str, list[str]] = field(default_factory=dict)  # deck name -> its card ids (to tell a card moved)
 
     @classmethod
     def load(cls, path: Path) -> "State":
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data.get("notetype", {}), data.get("cards", {}))
+        decks = data.get("decks", {})
+        if not (isinstance(decks, dict) and all(isinstance(v, list) for v in decks.values())):
+            decks = {}
+        return cls(data.get("notetype", {}), data.get("cards", {}), decks)
+
+    def deck_of(self) -> dict[str, str]:
+        """Card id -> the deck it was built into."""
+        return {card_id: deck for deck, ids in self.decks.items() for card_id in ids if isinstance(card_id, str)}
 
     def dumps(self) -> str:
         """The file's text: ``json.dumps(..., indent=1, ensure_ascii=False)``, byte for byte.
@@ -56,8 +67,11 @@ class State:
         is written here with the C encoder instead, one entry at a time, in exactly the same layout.
         """
         cards = sorted(self.cards.items())
+        decks = {deck: sorted(ids) for deck, ids in sorted(self.decks.items())}
         if not cards or not all(_plain_entry(v) for _, v in cards):
             data = {"version": STATE_VERSION, "notetype": self.notetype, "cards": dict(cards)}
+            if decks:
+                data["decks"] = decks
             return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
         head = json.dumps({"version": STATE_VERSION, "notetype": self.notetype, "cards": {}}, indent=1, ensure_ascii=False)
         assert head.endswith('"cards": {}\n}')
@@ -69,7 +83,19 @@ class State:
             dumps = json.dumps
             body = ",\n".join(f'  {dumps(card_id, ensure_ascii=False)}: {{\n   "hash": {dumps(v["hash"], ensure_ascii=False)},\n'
                               f'   "mtime": {dumps(v["mtime"])}\n  }}' for card_id, v in cards)
-        return head[: -len("{}\n}")] + "{\n" + body + "\n }\n}\n"
+        tail = ",\n" + _decks_text(decks) if decks else ""
+        return head[: -len("{}\n}")] + "{\n" + body + "\n }" + tail + "\n}\n"
+
+
+def _decks_text(decks: dict[str, list[str]]) -> str:
+    """``"decks": {...}`` as ``json.dumps(..., indent=1)`` writes it one level in, without its encoder for the ids."""
+    ids = [card_id for card_ids in decks.values() for card_id in card_ids]
+    if not all(isinstance(i, str) for i in ids) or not _PLAIN.fullmatch("".join(ids)):
+        return json.dumps({"decks": decks}, indent=1, ensure_ascii=False)[2:-2]
+    dumps = json.dumps
+    parts = [f'  {dumps(deck, ensure_ascii=False)}: ' + ("[\n" + ",\n".join(f'   "{i}"' for i in card_ids) + "\n  ]" if card_ids else "[]")
+             for deck, card_ids in decks.items()]
+    return ' "decks": {\n' + ",\n".join(parts) + "\n }"
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.:+-]*")  # characters json.dumps writes unchanged (no quote, backslash, control)
@@ -93,6 +119,8 @@ class Stamped:
     removed: tuple[str, ...]
     schema_changed: bool
     look_changed: bool
+    renamed: tuple[tuple[str, str], ...] = ()  # (removed id, new id) with exactly the same note content
+    moved: tuple[tuple[str, str, str], ...] = ()  # (card id, its deck last build, its deck now)
 
 
 def note_mtime(previous: State, card_id: str, digest: str, now: int) -> int:
@@ -130,10 +158,21 @@ def stamp(previous: State, cards: list[Card], now: int, known: dict[str, str] | 
         new.cards[card.card_id] = {"hash": digest, "mtime": mtime}
         mtimes[card.card_id] = mtime
     removed = tuple(sorted(set(previous.cards) - {c.card_id for c in cards}))
+    removed_by_hash = {previous.cards[r].get("hash"): r for r in removed if isinstance(previous.cards[r], dict)}
+    renamed = tuple((removed_by_hash[new.cards[a]["hash"]], a) for a in added if new.cards[a]["hash"] in removed_by_hash)
+    for deck, group in itertools.groupby(cards, key=_DECK):  # cards come deck file by deck file
+        new.decks.setdefault(deck, []).extend(map(_ID, group))
+    moved: tuple[tuple[str, str, str], ...] = ()
+    if previous.decks:  # the ids each deck did not have last build: added ones, or moved here
+        arrived = [(card_id, deck) for deck, ids in new.decks.items()
+                   for known in (set(previous.decks.get(deck, ())),) for card_id in ids if card_id not in known]
+        was_in = previous.deck_of() if arrived else {}
+        moved = tuple((card_id, was_in[card_id], deck) for card_id, deck in arrived if card_id in was_in)
     look, schema = look_fingerprint(), schema_fingerprint()
     old_nt = previous.notetype
     look_changed = old_nt.get("look") != look
     schema_changed = bool(old_nt) and old_nt.get("schema") != schema
     nt_mtime = notetype_mtime(previous, now)
     new.notetype = {"look": look, "schema": schema, "mtime": nt_mtime}
-    return Stamped(new, mtimes, nt_mtime, tuple(changed), tuple(added), removed, schema_changed, look_changed and bool(old_nt))
+    return Stamped(new, mtimes, nt_mtime, tuple(changed), tuple(added), removed, schema_changed, look_changed and bool(old_nt),
+                   renamed, moved)

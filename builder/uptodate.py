@@ -14,7 +14,8 @@ What a build reads (its *inputs*), all hashed into one digest:
 - the tool version (builder/cache.py ``tool_version``: the build's own sources, addon/core, and the
   Python, markdown and anki versions), the limits, and where the outputs go.
 
-What it wrote (its *outputs*): every file in the output folder, with its size, mtime_ns and SHA-256.
+What it wrote (its *outputs*): every file in the output folder (and in its decks' media folders),
+with its size, mtime_ns and SHA-256.
 
 A successful build with no diagnostics at all records both (``record``), in the cache folder of its
 content folder; the record is written last, after the state file. ``check_up_to_date`` answers yes
@@ -151,13 +152,18 @@ def _read_state(state_path: Path) -> bytes | None:
         return None
 
 
-def _outputs(out_dir: Path) -> dict[str, list]:
+def _outputs(out_dir: Path, prefix: str = "") -> dict[str, list]:
+    """Every output file by its path in ``out_dir``; a folder (a deck's media, one level) is entered."""
     found = {}
     for entry in sorted(os.scandir(out_dir), key=lambda e: e.name):
+        if not prefix and entry.is_dir(follow_symlinks=False):
+            found[entry.name + "/"] = []
+            found.update(_outputs(Path(entry.path), entry.name + "/"))
+            continue
         if not entry.is_file(follow_symlinks=False):
             raise OSError(f"{entry.path} is not a file")
         st = entry.stat(follow_symlinks=False)
-        found[entry.name] = [st.st_size, st.st_mtime_ns, _sha256(Path(entry.path))]
+        found[prefix + entry.name] = [st.st_size, st.st_mtime_ns, _sha256(Path(entry.path))]
     return found
 
 

@@ -84,6 +84,9 @@ def read_answer(text: str) -> Typed | str:
     for lead in ("≈", "~", "=", "about "):
         if s.startswith(lead):
             s = s[len(lead):].strip()
+    money = s.startswith("$") or s.startswith("-$")  # "$2.50", "$3/Mtok", "-$1"
+    if money:
+        s = ("-" if s.startswith("-") else "") + s[s.index("$") + 1 :].strip()
     if not s:
         return "Type a number."
     m = _NUMBER.match(s)
@@ -109,6 +112,11 @@ def read_answer(text: str) -> Typed | str:
     if not math.isfinite(number):
         return "That number is too large."
     rest = rest.rstrip(".").strip()
+    if money:
+        if rest and not rest.startswith("/"):
+            shown = rest if len(rest) <= 20 else rest[:20] + "…"
+            return f"Unknown unit {shown!r} after a dollar amount."
+        rest = "$" + rest
     if rest in _BARE_PREFIX:  # "536M", "1.07G": a number with a multiplier, no unit
         number *= _BARE_PREFIX[rest]
         return Typed(number, PLAIN, True) if math.isfinite(number) else "That number is too large."

@@ -18,6 +18,8 @@ Errors are ComputeError with an offset into the block's source.
 
 from __future__ import annotations
 
+import difflib
+
 import math
 import random
 import re
@@ -150,6 +152,13 @@ class ComputeModel:
     expect: Expect | None = None
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
     requires: tuple[Requirement, ...] = ()
+    units: tuple[tuple[str, Unit], ...] = ()  # parameters and variables written with a unit: 'param w = 16 in 1..80 [GB]'
+
+    def unit_of(self, name: str) -> Unit | None:
+        """The unit a name's values are in: the answer's ``unit:``, a '[unit]' on its line, else None."""
+        if name == "answer":
+            return self.answer.unit
+        return next((unit for n, unit in self.units if n == name), None)
 
     @property
     def names(self) -> frozenset[str]:
@@ -293,6 +302,7 @@ _PRESET = re.compile(r"preset\s+\"(?P<label>[^\"]+)\"\s*:\s*(?P<rest>.*)$")
 _ASSIGN = re.compile(rf"\s*(?P<name>\w+)\s*=\s*(?P<value>{_NUMBER})\s*(?:,|$)")
 _SETTING = re.compile(r"(?P<key>[a-z]+)\s*:\s*(?P<value>.*)$")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_UNIT_SUFFIX = re.compile(r"\s*\[(?P<unit>[^\[\]]*)\]$")  # 'param w = 16 in 1..80 [GB]', 'kv = 2 * n [B]'
 _VARIABLE = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<expr>.*)$")
 
 
@@ -318,6 +328,7 @@ class _BlockParser:
         self.answer: Expression | None = None
         self.answer_offset = 0
         self.settings: dict[str, tuple[str, int, int]] = {}
+        self.units: list[tuple[str, Unit]] = []
 
     def parse(self) -> ComputeModel:
         offset = 0
@@ -340,8 +351,17 @@ class _BlockParser:
                 raise ComputeError(f"unexpected character {ch!r} (U+{ord(ch):04X}); use plain ASCII outside quotes", start + i)
         first = _WORD.match(stripped)
         word = first.group() if first else ""
+        unit = None
+        if stripped.endswith("]") and word not in SETTINGS and word not in ("answer", "preset") and (u := _UNIT_SUFFIX.search(stripped)):
+            unit = parse_unit(u.group("unit"))
+            if unit is None or not u.group("unit").strip():
+                raise ComputeError(f"unknown unit {u.group('unit').strip()!r} in '[...]' (a unit such as [B], [GB/s], [tokens])",
+                                   at + u.start("unit"), max(1, len(u.group("unit"))))
+            stripped = stripped[: u.start()].rstrip()
         if word == "param":
             self.param(stripped, at)
+            if unit is not None:
+                self.units.append((self.parameters[-1].name, unit))
             return
         if word == "preset":
             self.preset(stripped, at)
@@ -369,6 +389,8 @@ class _BlockParser:
             name = self.define(m.group("name"), at)
             offset = at + m.start("expr")
             self.variables.append(Variable(name, self.expression(m.group("expr"), offset), offset))
+            if unit is not None:
+                self.units.append((name, unit))
         else:
             raise ComputeError(
                 "expected 'param ...', 'preset ...', 'name = expression', 'answer = expression' "
@@ -394,7 +416,9 @@ class _BlockParser:
         for name in sorted(expression.names):
             if name not in self.defined:
                 where = _find_name(text, name)
-                hint = " (names must be defined on an earlier line)" if name not in ("answer",) else ""
+                close = difflib.get_close_matches(name, sorted(self.defined), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else (
+                    " (names must be defined on an earlier line)" if name not in ("answer",) else "")
                 raise ComputeError(f"unknown name {name!r}{hint}", at + where, len(name))
         return expression
 
@@ -513,12 +537,13 @@ class _BlockParser:
         text, at, length = self.settings[key]
         unit = parse_unit(text)
         if unit is None:
-            raise ComputeError(f"unknown unit {text!r} (known: B, kB, MB, GB, KiB, MiB, GiB, bit, s, ms, µs, ns, Hz, GHz, x, %, tokens, FLOP, blocks and a/b)", at, length)
+            raise ComputeError(f"unknown unit {text!r} (known: B, kB, MB, GB, KiB, MiB, GiB, bit, s, ms, µs, ns, Hz, GHz, x, %, tokens, FLOP, TFLOPS, blocks, requests, $ and a/b)", at, length)
         return unit, at, length
 
     def finish(self) -> ComputeModel:
         if self.answer is None:
-            raise ComputeError("the compute block needs an 'answer = expression' line", max(0, len(self.source.rstrip()) - 1))
+            raise ComputeError("this compute block has no 'answer = expression' line: add one, the value the "
+                               "learner computes (answer = ...)", 0, len(self.source.split("\n", 1)[0]))
         unit_setting = self.unit_setting("unit")
         unit = unit_setting[0] if unit_setting else PLAIN
         display_setting = self.unit_setting("show")
@@ -541,6 +566,7 @@ class _BlockParser:
             self.source, tuple(self.parameters), tuple(self.presets), tuple(self.variables),
             AnswerSpec(self.answer, unit, display, digits, tolerance, self.answer_offset), expect, self.limits,
             tuple(self.requires),
+            tuple(self.units),
         )
         self.check_requirements(model)
         return model

@@ -167,6 +167,15 @@ _UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
 _BOOL = {ast.And: "and", ast.Or: "or"}
 
 # What to say about the Python constructs the language refuses.
+# Operators Python has and the language does not: (the symbol, what to write instead), pointed at the operator.
+_REFUSED_OPERATORS = {
+    ast.BitXor: ("^", "'^' is not a power here: write ** for a power (2 ** 10)"),
+    ast.BitAnd: ("&", "'&' is not part of the language; write 'and' for both conditions"),
+    ast.BitOr: ("|", "'|' is not part of the language; write 'or' for either condition"),
+    ast.LShift: ("<<", "'<<' is not part of the language; write * 2 ** n to shift by n bits"),
+    ast.RShift: (">>", "'>>' is not part of the language; write / 2 ** n (or // 2 ** n) to shift by n bits"),
+    ast.MatMult: ("@", "'@' is not part of the language; write * to multiply"),
+}
 _REFUSED = {
     ast.Attribute: "attribute access ('.name') is not part of the language",
     ast.Subscript: "subscripts ('[...]') are not part of the language",
@@ -256,7 +265,7 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
     except (RecursionError, MemoryError, ValueError, OverflowError):
         raise ComputeError("expression is too deeply nested or too large", 0) from None
     lead = len(source) - len(source.lstrip())
-    converter = _Converter(lead, limits)
+    converter = _Converter(lead, limits, source.strip())
     root = converter.convert(tree.body, 1)
     return Expression(source, root, frozenset(converter.names))
 
@@ -286,12 +295,21 @@ def _syntax_message(e: SyntaxError) -> str:
 class _Converter:
     """Turns Python's ast into our node classes, refusing everything not allow-listed."""
 
-    def __init__(self, lead: int, limits: Limits) -> None:
+    def __init__(self, lead: int, limits: Limits, text: str = "") -> None:
         self.lead = lead
+        self.text = text  # the stripped source the tree was parsed from (to point at an operator)
         self.limits = limits
         self.count = 0
         self.names: set[str] = set()
         self.bound: list[str] = []
+
+    def operator_offset(self, node: ast.BinOp, symbol: str) -> int | None:
+        """Where ``symbol``, the operator of ``node``, is in the source (between its operands), or None."""
+        left, right = node.left, node.right
+        if not symbol or left.end_lineno != right.lineno or left.end_col_offset is None or left.lineno != 1:
+            return None
+        found = self.text.find(symbol, left.end_col_offset, right.col_offset)
+        return None if found == -1 else self.lead + found
 
     def span(self, node: ast.expr) -> tuple[int, int]:
         start, end = node.col_offset, node.end_col_offset  # ast.parse sets all four on every expression
@@ -334,7 +352,9 @@ class _Converter:
             if isinstance(node, kind):
                 raise ComputeError(message, offset, length)
         if isinstance(node, ast.BinOp):
-            raise ComputeError("'@', bit operators and shifts are not part of the language", offset, length)
+            symbol, message = _REFUSED_OPERATORS.get(type(node.op), ("", "bit operators and shifts are not part of the language"))
+            at = self.operator_offset(node, symbol)
+            raise ComputeError(message, offset if at is None else at, len(symbol) if at is not None else length)
         if isinstance(node, ast.UnaryOp):
             raise ComputeError("'~' is not part of the language", offset, length)
         if isinstance(node, ast.Compare):

@@ -4,6 +4,12 @@ The build writes each placeholder's value at the defaults inside a marked span, 
 correctly without the add-on; the add-on rewrites the span's text when the learner changes values::
 
     <span class="cc-value" data-cc-value="answer:GB:3">0.537 GB</span>
+
+Inside math the value is written as TeX (``4{,}096``, ``536.9\\,\\mathrm{MB}``), and the whole piece of
+math is marked, with its TeX and each placeholder as ``{{key}}`` in ``data-cc-tex``: the add-on asks
+for ``TEX_KEY + key`` (``$seq_len``), puts the TeX values in and has MathJax typeset it again::
+
+    <span class="cc-math" data-cc-tex="\\(2 \\times {{seq_len}}\\)">\\(2 \\times 4{,}096\\)</span>
 """
 
 from __future__ import annotations
@@ -21,6 +27,11 @@ PLACEHOLDER = re.compile(r"\{\{(?P<inner>[^{}\n]{0,80})\}\}")
 _INNER = re.compile(r"\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?::\s*(?P<unit>[^:]*?)\s*)?(?::\s*(?P<digits>\d{1,2})\s*)?$")
 SPAN_CLASS = "cc-value"
 SPAN_ATTRIBUTE = "data-cc-value"
+MATH_CLASS = "cc-math"
+MATH_ATTRIBUTE = "data-cc-tex"
+TEX_KEY = "$"  # a key asked for with this in front gets its value as TeX (no placeholder name starts with it)
+_NUMBER = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)(?:e([+-]?[0-9]+))?")
+_TEX_TEXT_ESCAPES = {**{c: "\\" + c for c in "{}%$#&_"}, "\\": "\\textbackslash{}", "^": "\\hat{}", "~": "\\sim{}"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +77,10 @@ def placeholder_problem(placeholder: Placeholder, model: ComputeModel | None) ->
         return None
     if placeholder.unit:
         unit = parse_unit(placeholder.unit)
-        base = model.answer.unit if placeholder.name == "answer" else None
+        base = model.unit_of(placeholder.name)
         if unit is not None and base is not None and unit.dimension != base.dimension:
-            return f"{placeholder.unit} is not the same kind of quantity as the answer's unit {base.symbol or '(none)'}"
+            whose = "the answer's unit" if placeholder.name == "answer" else f"{placeholder.name}'s unit"
+            return f"{placeholder.unit} is not the same kind of quantity as {whose} {base.symbol or '(none)'}"
     return None
 
 
@@ -87,8 +99,37 @@ def format_placeholder(placeholder: Placeholder, model: ComputeModel, values: Ma
     if placeholder.unit:
         unit: Unit | None = parse_unit(placeholder.unit)
         if unit is not None:
-            return format_quantity(value, unit, placeholder.digits)
+            base = model.unit_of(placeholder.name)  # a '[unit]' on its line: its values are in that unit
+            return format_quantity(value * (base.factor if base else 1.0), unit, placeholder.digits)
     return format_number(value, placeholder.digits)
+
+
+def tex_value(text: str) -> str:
+    """A placeholder's text (``format_placeholder``) as TeX: ``4,096`` -> ``4{,}096``, ``536.9 MB`` ->
+    ``536.9\\,\\mathrm{MB}``, ``2.4×`` -> ``2.4{\\times}``, ``1.2e+16`` -> ``1.2 \\times 10^{16}``; text that
+    is not a number (a choice's label) -> ``\\text{...}``."""
+    m = _NUMBER.match(text)
+    if m is None:
+        return "\\text{" + "".join(_TEX_TEXT_ESCAPES.get(c, c) for c in text) + "}"
+    number = m.group(1).replace(",", "{,}")
+    if m.group(2) is not None:
+        number += f" \\times 10^{{{int(m.group(2))}}}"
+    rest = text[m.end():]
+    if not rest:
+        return number
+    if rest == "%":
+        return number + "\\%"
+    if rest == "×":
+        return number + "{\\times}"
+    unit = rest.strip()
+    return number + "\\,\\mathrm{" + "".join(_TEX_TEXT_ESCAPES.get(c, c) for c in unit) + "}"
+
+
+def math_span(tex_template: str, tex: str) -> str:
+    """The marked HTML of a piece of math holding placeholders (see the module docstring): ``tex`` is
+    the math with its delimiters at the defaults, ``tex_template`` the same with ``{{key}}`` for each."""
+    return (f'<span class="{MATH_CLASS}" {MATH_ATTRIBUTE}="{html.escape(tex_template)}">'
+            f"{html.escape(tex, quote=False)}</span>")
 
 
 def span(placeholder: Placeholder, text: str) -> str:
@@ -97,15 +138,18 @@ def span(placeholder: Placeholder, text: str) -> str:
 
 
 def format_keys(keys: list[str], model: ComputeModel, values: Mapping[str, float]) -> dict[str, str]:
-    """Texts for the ``data-cc-value`` keys found on a page; keys that do not parse or fit are left out."""
+    """Texts for the ``data-cc-value`` keys found on a page, and TeX for the ``TEX_KEY`` + key of the
+    placeholders in ``data-cc-tex``; keys that do not parse or fit are left out."""
     texts: dict[str, str] = {}
     for key in keys[:200]:
         if not isinstance(key, str) or len(key) > 80:
             continue
+        tex = key.startswith(TEX_KEY)
         try:
-            placeholder = parse_placeholder(key)
+            placeholder = parse_placeholder(key[len(TEX_KEY):] if tex else key)
         except ComputeError:
             continue
         if placeholder_problem(placeholder, model) is None:
-            texts[key] = format_placeholder(placeholder, model, values)
+            text = format_placeholder(placeholder, model, values)
+            texts[key] = tex_value(text) if tex else text
     return texts

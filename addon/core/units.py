@@ -1,7 +1,7 @@
 """Units: what a written unit means (its kind of quantity and its size in the base unit), and number formatting.
 
-A unit's *dimension* is a tuple of exponents over ``BASES``: bytes, seconds, tokens, FLOPs, blocks.
-``GB/s`` is (1, -1, 0, 0, 0); ``%`` and ``x`` are dimensionless.
+A unit's *dimension* is a tuple of exponents over ``BASES``: bytes, seconds, tokens, FLOPs, blocks,
+requests and US dollars. ``GB/s`` is (1, -1, 0, 0, 0, 0, 0); ``%`` and ``x`` are dimensionless.
 """
 
 from __future__ import annotations
@@ -9,12 +9,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-BASES = ("B", "s", "token", "FLOP", "block")
-Dimension = tuple[int, int, int, int, int]
-NONE: Dimension = (0, 0, 0, 0, 0)
-DATA: Dimension = (1, 0, 0, 0, 0)
-TIME: Dimension = (0, 1, 0, 0, 0)
-FREQUENCY: Dimension = (0, -1, 0, 0, 0)
+BASES = ("B", "s", "token", "FLOP", "block", "request", "USD")
+Dimension = tuple[int, ...]  # one exponent per base, in the order of BASES
+
+
+def dim(**exponents: int) -> Dimension:
+    """A dimension from exponents by base name: ``dim(B=1, s=-1)`` is a bandwidth."""
+    return tuple(exponents.get(b, 0) for b in BASES)
+
+
+_dim = dim
+
+
+NONE: Dimension = _dim()
+DATA: Dimension = _dim(B=1)
+TIME: Dimension = _dim(s=1)
+FREQUENCY: Dimension = _dim(s=-1)
+MONEY: Dimension = _dim(USD=1)
 
 # What a kind of quantity is called in a message ("you typed a time; the answer is a data size").
 KIND_NAMES: dict[Dimension, str] = {
@@ -22,13 +33,18 @@ KIND_NAMES: dict[Dimension, str] = {
     DATA: "a data size",
     TIME: "a time",
     FREQUENCY: "a frequency",
-    (1, -1, 0, 0, 0): "a bandwidth",
-    (0, 0, 1, 0, 0): "a number of tokens",
-    (0, -1, 1, 0, 0): "a token rate",
-    (0, 0, 0, 1, 0): "an amount of compute (FLOPs)",
-    (0, -1, 0, 1, 0): "a compute rate (FLOP/s)",
-    (0, 0, 0, 0, 1): "a number of blocks",
-    (1, 0, -1, 0, 0): "a data size per token",
+    _dim(B=1, s=-1): "a bandwidth",
+    _dim(token=1): "a number of tokens",
+    _dim(token=1, s=-1): "a token rate",
+    _dim(FLOP=1): "an amount of compute (FLOPs)",
+    _dim(FLOP=1, s=-1): "a compute rate (FLOP/s)",
+    _dim(block=1): "a number of blocks",
+    _dim(B=1, token=-1): "a data size per token",
+    _dim(request=1): "a number of requests",
+    _dim(request=1, s=-1): "a request rate",
+    MONEY: "an amount of money",
+    _dim(USD=1, token=-1): "a price per token",
+    _dim(USD=1, s=-1): "a price per time",
 }
 
 
@@ -44,10 +60,6 @@ class Unit:
     factor: float
     dimension: Dimension
     note: str = ""
-
-
-def _dim(**exponents: int) -> Dimension:
-    return tuple(exponents.get(b, 0) for b in BASES)  # type: ignore[return-value]
 
 
 _SI = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
@@ -101,10 +113,21 @@ def _build_table() -> tuple[dict[str, Unit], dict[str, Unit]]:
     add(["token", "tokens", "tok", "toks"], Unit("tokens", 1.0, _dim(token=1)))
     for p in ("k", "M", "G", "T"):
         add([f"{p} tokens", f"{p}tokens"], Unit(f"{p} tokens", _SI[p], _dim(token=1)))
+    for p in ("k", "M", "G", "T"):  # datasheet spellings: "Mtok", "Mtoks"
+        add([f"{p}tok", f"{p}toks"], Unit(f"{p} tokens", _SI[p], _dim(token=1)))
+    # Datasheets write a compute rate as TFLOPS (or TFLOPs, "989 TFLOPs"): prefixed, both are FLOP/s.
+    # Unprefixed, FLOPS is a rate and FLOPs an amount ("6N FLOPs per token"); FLOP is always an amount.
+    rate = _dim(FLOP=1, s=-1)
+    add(["FLOPS"], Unit("FLOP/s", 1.0, rate), fold=False)
+    for p in ("k", "M", "G", "T", "P", "E"):
+        factor = _SI.get(p, 1e18)
+        add([f"{p}FLOPS", f"{p}FLOPs", f"{p}FLOP/s"], Unit(f"{p}FLOP/s", factor, rate))
     add(["FLOP", "FLOPs", "flop", "flops"], Unit("FLOP", 1.0, _dim(FLOP=1)))
     for p in ("k", "M", "G", "T", "P"):
-        add([f"{p}FLOP", f"{p}FLOPs"], Unit(f"{p}FLOP", _SI[p], _dim(FLOP=1)))
+        add([f"{p}FLOP"], Unit(f"{p}FLOP", _SI[p], _dim(FLOP=1)))
     add(["block", "blocks"], Unit("blocks", 1.0, _dim(block=1)))
+    add(["req", "reqs", "request", "requests"], Unit("requests", 1.0, _dim(request=1)))
+    add(["$", "USD", "usd", "dollar", "dollars"], Unit("$", 1.0, MONEY))
     return exact, folded
 
 
@@ -162,10 +185,12 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
 
 
 def format_quantity(value: float, unit: Unit, digits: int | None = None, trim: bool | None = None) -> str:
-    """``value`` (in base units) written in ``unit``: ``536.9 MB``, ``2.396×``, ``75%``, ``4,096``."""
+    """``value`` (in base units) written in ``unit``: ``536.9 MB``, ``2.396×``, ``75%``, ``4,096``, ``$2.5/h``."""
     number = format_number(value / unit.factor, digits, trim)
     if not unit.symbol:
         return number
     if unit.symbol in ("%", "×"):
         return number + unit.symbol
+    if unit.symbol.startswith("$"):  # money is written before the number: $2.5, $3/M tokens, -$1
+        return ("-" if number.startswith("-") else "") + "$" + number.lstrip("-") + unit.symbol[1:]
     return f"{number} {unit.symbol}"

@@ -71,6 +71,44 @@
     return keys;
   }
 
+  // --- placeholders inside math (builder/markup.py math_html): TeX values, typeset again --------
+  // <span class="cc-math" data-cc-tex="\\(2 \\times {{seq_len}}\\)">: each {{key}} is asked for as
+  // TEX_KEY + key, whose reply is TeX (addon/core/placeholders.py tex_value). Text only: textContent.
+  var TEX_KEY = "$";
+  var MATH_PLACEHOLDER = /\{\{([^{}\n]{1,80})\}\}/g;
+
+  function mathKeys(root) {
+    var keys = [];
+    root.querySelectorAll(".cc-math[data-cc-tex]").forEach(function (math) {
+      (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
+        if (keys.indexOf(TEX_KEY + key) === -1) keys.push(TEX_KEY + key);
+        return whole;
+      });
+    });
+    return keys;
+  }
+
+  function updateMath(root, texts) {
+    var changed = [];
+    root.querySelectorAll(".cc-math[data-cc-tex]").forEach(function (math) {
+      var complete = true;
+      var tex = (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
+        var value = texts[TEX_KEY + key];
+        if (typeof value !== "string") complete = false;
+        return typeof value === "string" ? value : whole;
+      });
+      if (!complete || math.getAttribute("data-cc-shown") === tex) return;
+      math.setAttribute("data-cc-shown", tex);
+      math.textContent = tex;
+      changed.push(math);
+    });
+    var mathJax = window.MathJax;
+    if (changed.length && mathJax && typeof mathJax.typesetPromise === "function") {
+      if (typeof mathJax.typesetClear === "function") mathJax.typesetClear(changed);
+      mathJax.typesetPromise(changed).catch(function () { /* the TeX stays readable as text */ });
+    }
+  }
+
   function showError(panel, message) {
     panel.setAttribute("data-state", "error");
     var verdict = panel.querySelector("#cc-verdict");
@@ -97,7 +135,7 @@
     var defaults = {};
     model.parameters.forEach(function (p) { defaults[p.name] = p.default; });
     var values = Object.assign({}, defaults, readJSON(panel, "data-cc-values", {}));
-    var keys = placeholderKeys(root);
+    var keys = placeholderKeys(root).concat(mathKeys(root));
     var controls = {};
     var evaluating = 0;
     var checking = 0;
@@ -233,6 +271,7 @@
           var text = texts[span.getAttribute("data-cc-value")];
           if (typeof text === "string") span.textContent = text;
         });
+        updateMath(root, texts);
         expected.hidden = typeof reply.expected !== "string";
         expected.textContent = expected.hidden ? "" : "Expected: " + reply.expected;
         if (answer.value.trim()) return check();

@@ -143,6 +143,10 @@ COMPUTE_CASES = [
     ("param n = 4 in 1..10\n\n# a comment\nanswer = sqrt(n - 5) + 1\n", "answer", "sqrt", "sqrt of a negative number"),
     ("param n = 400 in 1..1000\nanswer = 10 ** n\n", "answer", "10 ** n", "power is too large"),
     ("param n = 4 in 1..10\n\tanswer =\tn *\tm\n", "answer", "m", "unknown name 'm'"),
+    # the compute-language words a new author needs
+    ("param n = 4 in 1..10\nanswer = (n + 1) ^ 2\n", "answer", "^", "'^' is not a power here: write ** for a power"),
+    ("param seq_len = 4 in 1..10\nanswer = 2 * seq_lne\n", "answer", "seq_lne", "unknown name 'seq_lne' (did you mean 'seq_len'?)"),
+    ("param n = 4 in 1..10\nx = n * 2\n", "param", "param", "this compute block has no 'answer = expression' line"),
 ]
 
 

@@ -249,12 +249,15 @@ def reference_cut_out(text, model, values, compute_failed=False):
         if ch == "\\" and i + 1 < n:
             if text[i + 1] == "$":
                 stash("$")
+            elif text[i + 1] in "([":
+                i = _ref_anki_math(text, i, stash, problems, (model, values, compute_failed))
+                continue
             else:
                 out.append(text[i : i + 2])
             i += 2
             continue
         if ch == "$":
-            i = _ref_math(text, i, stash, problems, closers)
+            i = _ref_math(text, i, stash, problems, closers, (model, values, compute_failed))
             continue
         if text.startswith("{{", i):
             i = _ref_placeholder(text, i, model, values, stash, problems, compute_failed)
@@ -264,22 +267,41 @@ def reference_cut_out(text, model, values, compute_failed=False):
     return "".join(out), pieces, problems
 
 
-def _ref_math(text, i, stash: Callable[[str], None], problems, closers) -> int:
+def _ref_math(text, i, stash: Callable[[str], None], problems, closers, context) -> int:
     if text.startswith("$$", i):
         end = text.find("$$", i + 2)
         if end == -1:
             problems.append(Problem(i, "'$$' display math is not closed (write \\$ for a dollar sign)"))
             return len(text)
-        stash(r"\[" + html.escape(text[i + 2 : end], quote=False) + r"\]")
+        stash(markup.math_html("\\[", text[i + 2 : end], "\\]", i + 2, problems, *context))  # TeX and its placeholders
         return end + 2
     j = i + 1
     if j < len(text) and not text[j].isspace():
         close = _ref_closing_dollar(text, j, closers)
         if close is not None:
-            stash(r"\(" + html.escape(text[i + 1 : close], quote=False) + r"\)")
+            why = markup.mistaken_dollar(text[i + 1 : close])
+            if why:
+                problems.append(Problem(i, f"{why}: if these '$' are dollar signs, write \\$ for each", "warning"))
+            stash(markup.math_html("\\(", text[i + 1 : close], "\\)", i + 1, problems, *context))
             return close + 1
     problems.append(Problem(i, "'$' math is not closed: close it with '$', or write \\$ for a dollar sign"))
     return i + 1
+
+
+def _ref_anki_math(text, i, stash, problems, context) -> int:
+    opener, closer = text[i + 1], "\\)" if text[i + 1] == "(" else "\\]"
+    j = i + 2
+    while j < len(text) - 1 and text[j : j + 2] != closer:
+        if opener == "(" and text[j : j + 2] == "\n\n":
+            j = len(text)
+            break
+        j += 1
+    if text[j : j + 2] != closer:
+        problems.append(Problem(i, f"'\\{opener}' math is not closed with '{closer}'" + (" in the same paragraph" if opener == "(" else "")
+                                + f" (for a literal '{opener}', write it without the backslash)"))
+        return i + 2
+    stash(markup.math_html(text[i : i + 2], text[i + 2 : j], closer, i + 2, problems, *context))
+    return j + 2
 
 
 def _ref_closing_dollar(text, j, memo):
@@ -308,13 +330,14 @@ def _ref_placeholder(text, i, model, values, stash, problems, compute_failed=Fal
     line_end = text.find("\n", i)
     end = text.find("}}", i + 2, len(text) if line_end == -1 else line_end)
     if end == -1:
-        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line"))
+        problems.append(Problem(i, "'{{' placeholder is not closed with '}}' on the same line" + markup.ESCAPE_HINT))
         return i + 2
     inner = text[i + 2 : end]
     try:
         placeholder = parse_placeholder(inner)
     except ComputeError as e:
-        problems.append(Problem(i + 2 + e.offset, e.message))
+        offset, message = markup.unparsable_placeholder(inner, e)  # the words; the scan is what is pinned
+        problems.append(Problem(i + 2 + offset, message))
         return end + 2
     if compute_failed and model is None:
         stash(html.escape(text[i : end + 2], quote=False))
@@ -330,7 +353,7 @@ def _ref_placeholder(text, i, model, values, stash, problems, compute_failed=Fal
 MODEL = parse_compute("param seq_len = 4096 in 128..131_072 step 128\nanswer = 131_072 * seq_len\nunit: B\nshow: MB\n")
 VALUES = MODEL.evaluate()
 CUT_ALPHABET = list("ab $\\`{}\n~ 1:") + ["```", "~~~", "$$", "{{", "}}", "{{seq_len}}", "{{answer:MB}}", "{{ x }}",
-                                          "\n\n", "   ", "\\$", "\\\n", TOKEN_OPEN]
+                                          "\n\n", "   ", "\\$", "\\\n", TOKEN_OPEN, "\\(", "\\)", "\\[", "\\]", "x y z"]
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -343,7 +366,7 @@ def test_cut_out_matches_the_character_scan(text, with_model, compute_failed):
     new = markup.cut_out(text, model, values, compute_failed)
     old = reference_cut_out(text, model, values, compute_failed)
     assert new[:2] == old[:2], repr(text)
-    assert [(p.offset, p.message) for p in new[2]] == [(p.offset, p.message) for p in old[2]], repr(text)
+    assert [(p.offset, p.message, p.severity) for p in new[2]] == [(p.offset, p.message, p.severity) for p in old[2]], repr(text)
 
 
 def test_cut_out_stays_linear_on_many_unclosed_dollars():
@@ -442,7 +465,7 @@ def _cli(content: Path, out: Path, cache: Path, *extra: str):
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
-    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -479,7 +502,7 @@ def test_the_up_to_date_path_imports_neither_anki_nor_markdown(built_once):
 
 
 @pytest.mark.parametrize("change", ["edit card", "new file", "state file", "dist file", "dist extra", "dist missing",
-                                    "dist touched", "manifest elsewhere"])
+                                    "dist touched", "manifest elsewhere", "image edited", "dist media file"])
 def test_any_change_in_inputs_or_outputs_means_a_real_build(built_once, change):
     import os
 
@@ -500,6 +523,11 @@ def test_any_change_in_inputs_or_outputs_means_a_real_build(built_once, change):
         (out / "stray.txt").write_text("x")
     elif change == "dist missing":
         next(out.glob("*.apkg")).unlink()
+    elif change == "image edited":  # the Markdown is unchanged: only the picture is redrawn
+        image = content / "img" / "kv-cache-shape.svg"
+        image.write_bytes(image.read_bytes().replace(b"#dbe6fb", b"#dbe6fc"))
+    elif change == "dist media file":
+        next(out.glob("*-media/*")).write_bytes(b"<svg/>")
     elif change == "dist touched":
         victim = next(out.glob("*.apkg"))
         os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 1))

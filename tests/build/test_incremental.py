@@ -35,6 +35,7 @@ def corpus_dir(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("corpus")
     corpus.generate(where, 160, decks=4, seed=7)
     shutil.copy(REPO / "content" / "ch19-kv-cache.md", where / "ours" / "ch19-kv-cache.md")
+    shutil.copytree(REPO / "content" / "img", where / "ours" / "img")  # the deck's images
     return where / "ours"
 
 
@@ -142,7 +143,8 @@ def apkg_contents(path: Path, tmp: Path) -> dict:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+    """Every output file by its path in ``folder`` (a deck's media folder included)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()} if folder.exists() else {}
 
 
 def run(s: pipeline.Settings, now: int, writer=None):  # type: ignore[no-untyped-def]

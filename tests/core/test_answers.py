@@ -256,3 +256,30 @@ def test_extreme_expected_values_still_get_a_real_verdict() -> None:
     for expected in (5e-324, float("nan"), float("inf"), -float("inf")):
         verdict = check_answer("1", expected, PLAIN)
         assert verdict == Verdict("incorrect", "Not quite.", 1.0), expected
+
+
+# --- datasheet units and money, as a learner types them --------------------------------------------
+
+from addon.core.answers import read_answer  # noqa: E402
+from addon.core.units import parse_unit as _unit  # noqa: E402
+
+
+@pytest.mark.parametrize("text, number, symbol", [
+    ("$2.50", 2.5, "$"), ("-$1", -1.0, "$"), ("$3/Mtok", 3.0, "$/M tokens"), ("2.5 USD", 2.5, "$"),
+    ("989 TFLOPS", 989.0, "TFLOP/s"), ("989 TFLOPs", 989.0, "TFLOP/s"), ("40 tok/s", 40.0, "tokens/s"),
+    ("3 req/s", 3.0, "requests/s"), ("$4/h", 4.0, "$/h"),
+])
+def test_datasheet_units_and_money_are_read(text, number, symbol):
+    typed = read_answer(text)
+    assert not isinstance(typed, str), typed
+    assert (typed.number, typed.unit.symbol) == (number, symbol)
+
+
+def test_a_dollar_amount_with_another_unit_after_it_is_not_read():
+    assert read_answer("$5 h") == "Unknown unit 'h' after a dollar amount."
+
+
+def test_a_price_answer_is_checked_with_its_unit():
+    verdict = check_answer("$3/Mtok", 3e-6, _unit("$/token"))
+    assert verdict.state == "correct", verdict
+    assert check_answer("3 tok/s", 3e-6, _unit("$/token")).state == "unit"

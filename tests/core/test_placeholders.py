@@ -134,3 +134,72 @@ def test_format_keys_caps_how_many_it_reads() -> None:
     keys = [f"seq_len:{u}" for u in ("B", "kB", "MB")] * 1000
     assert len(format_keys(keys, MODEL, VALUES)) == 3
     assert format_keys(["seq_len"] * 10_000 + ["alpha"], MODEL, VALUES) == {"seq_len": "4,096"}  # only the first 200 keys
+
+
+# --- values inside math, as TeX ------------------------------------------------------------------
+
+from addon.core.placeholders import TEX_KEY, math_span, tex_value  # noqa: E402
+
+
+@pytest.mark.parametrize("text, tex", [
+    ("4,096", "4{,}096"),
+    ("536.9 MB", r"536.9\,\mathrm{MB}"),
+    ("0.537 GB", r"0.537\,\mathrm{GB}"),
+    ("2.396×", r"2.396{\times}"),
+    ("75%", r"75\%"),
+    ("-0.5 µs", r"-0.5\,\mathrm{µs}"),
+    ("1.200e+16", r"1.200 \times 10^{16}"),
+    ("BF16/FP16", r"\text{BF16/FP16}"),
+    ("a_b {x}", r"\text{a\_b \{x\}}"),
+])
+def test_tex_value_writes_a_placeholder_text_as_tex(text, tex):
+    assert tex_value(text) == tex
+
+
+def test_format_keys_gives_tex_for_tex_keys():
+    values = MODEL.evaluate({"seq_len": 8192})
+    texts = format_keys(["seq_len", TEX_KEY + "seq_len", TEX_KEY + "answer:GB:3", TEX_KEY + "bytes_per_element:label",
+                         TEX_KEY + "nope", "$", TEX_KEY + TEX_KEY + "seq_len"], MODEL, values)
+    assert texts == {"seq_len": "8,192", "$seq_len": "8{,}192", "$answer:GB:3": r"1.07\,\mathrm{GB}",
+                     "$bytes_per_element:label": r"\text{BF16}"}
+
+
+def test_math_span_escapes_the_template_for_its_attribute():
+    out = math_span(r"\(a < {{seq_len}} & b\)", r"\(a < 4{,}096 & b\)")
+    assert out == ('<span class="cc-math" data-cc-tex="\\(a &lt; {{seq_len}} &amp; b\\)">'
+                   "\\(a &lt; 4{,}096 &amp; b\\)</span>")
+
+
+# --- parameters and variables with a unit --------------------------------------------------------
+
+UNITS_MODEL = parse_compute(
+    "param weight_gb = 16 in 1..80 [GB]\n"
+    "param rate = 989 in 1..2000 [TFLOPS]\n"
+    "weight_bytes = weight_gb * 1e9 [B]\n"
+    "answer = weight_bytes / 3.35e12\nunit: s\nshow: ms\n"
+)
+
+
+@pytest.mark.parametrize("inner, problem", [
+    ("weight_bytes:ms", "ms is not the same kind of quantity as weight_bytes's unit B"),
+    ("weight_gb:tokens", "tokens is not the same kind of quantity as weight_gb's unit GB"),
+    ("rate:GB", "GB is not the same kind of quantity as rate's unit TFLOP/s"),
+    ("answer:GB", "GB is not the same kind of quantity as the answer's unit s"),
+    ("weight_bytes:GiB", None), ("rate:PFLOPS", None),
+])
+def test_a_unit_on_a_parameter_or_variable_is_checked_like_the_answers(inner, problem):
+    assert placeholder_problem(parse_placeholder(inner), UNITS_MODEL) == problem
+
+
+@pytest.mark.parametrize("inner, text", [
+    ("weight_gb", "16"), ("weight_gb:MB", "16,000 MB"), ("weight_bytes:GB", "16 GB"), ("rate:PFLOPS", "0.989 PFLOP/s"),
+])
+def test_a_unit_on_a_parameter_or_variable_converts(inner, text):
+    assert format_placeholder(parse_placeholder(inner), UNITS_MODEL, UNITS_MODEL.evaluate()) == text
+
+
+def test_an_unknown_unit_in_brackets_is_an_error_at_it():
+    source = "param w = 1 in 1..2 [furlongs]\nanswer = w"
+    with pytest.raises(ComputeError) as e:
+        parse_compute(source)
+    assert "unknown unit 'furlongs' in '[...]'" in e.value.message and source[e.value.offset :].startswith("furlongs]")

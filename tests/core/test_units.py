@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from addon.core.units import DATA, FREQUENCY, NONE, TIME, format_number, format_quantity, kind_name, parse_unit
+from addon.core.units import DATA, FREQUENCY, MONEY, NONE, TIME, dim, format_number, format_quantity, kind_name, parse_unit
 
 
 @pytest.mark.parametrize(
@@ -21,8 +21,17 @@ from addon.core.units import DATA, FREQUENCY, NONE, TIME, format_number, format_
         ("us", "µs", 1e-6, TIME), ("ns", "ns", 1e-9, TIME),
         ("GHz", "GHz", 1e9, FREQUENCY),
         ("x", "×", 1.0, NONE), ("×", "×", 1.0, NONE), ("%", "%", 0.01, NONE),
-        ("GB/s", "GB/s", 1e9, (1, -1, 0, 0, 0)), ("GB per s", "GB/s", 1e9, (1, -1, 0, 0, 0)),
-        ("B/token", "B/tokens", 1.0, (1, 0, -1, 0, 0)),
+        ("GB/s", "GB/s", 1e9, dim(B=1, s=-1)), ("GB per s", "GB/s", 1e9, dim(B=1, s=-1)),
+        ("B/token", "B/tokens", 1.0, dim(B=1, token=-1)),
+        # datasheet spellings: a compute rate, prefixed FLOPS or FLOPs; unprefixed FLOPs is an amount
+        ("TFLOPS", "TFLOP/s", 1e12, dim(FLOP=1, s=-1)), ("TFLOPs", "TFLOP/s", 1e12, dim(FLOP=1, s=-1)),
+        ("PFLOPS", "PFLOP/s", 1e15, dim(FLOP=1, s=-1)), ("tflops", "TFLOP/s", 1e12, dim(FLOP=1, s=-1)),
+        ("TFLOP/s", "TFLOP/s", 1e12, dim(FLOP=1, s=-1)), ("FLOPS", "FLOP/s", 1.0, dim(FLOP=1, s=-1)),
+        ("FLOPs", "FLOP", 1.0, dim(FLOP=1)), ("TFLOP", "TFLOP", 1e12, dim(FLOP=1)),
+        ("tok/s", "tokens/s", 1.0, dim(token=1, s=-1)), ("Mtok", "M tokens", 1e6, dim(token=1)),
+        ("req/s", "requests/s", 1.0, dim(request=1, s=-1)), ("requests", "requests", 1.0, dim(request=1)),
+        ("$", "$", 1.0, MONEY), ("USD", "$", 1.0, MONEY), ("usd", "$", 1.0, MONEY),
+        ("$/Mtok", "$/M tokens", 1e-6, dim(USD=1, token=-1)), ("$/h", "$/h", 1 / 3600, dim(USD=1, s=-1)),
         ("  MB  ", "MB", 1e6, DATA),
     ],
 )
@@ -45,8 +54,19 @@ def test_bits_carry_a_note_bytes_do_not() -> None:
 
 def test_kind_names() -> None:
     assert kind_name(DATA) == "a data size"
-    assert kind_name((1, -1, 0, 0, 0)) == "a bandwidth"
-    assert kind_name((2, 0, 0, 0, 0)) == "a quantity in B^2"
+    assert kind_name(dim(B=1, s=-1)) == "a bandwidth"
+    assert kind_name(dim(B=2)) == "a quantity in B^2"
+    assert kind_name(dim(FLOP=1, s=-1)) == "a compute rate (FLOP/s)"
+    assert kind_name(MONEY) == "an amount of money" and kind_name(dim(USD=1, token=-1)) == "a price per token"
+    assert kind_name(dim(request=1, s=-1)) == "a request rate"
+
+
+@pytest.mark.parametrize("value, unit, text", [
+    (2.5, "$", "$2.5"), (-1, "USD", "-$1"), (3e-6, "$/Mtok", "$3/M tokens"), (2 / 3600, "$/h", "$2/h"),
+    (989e12, "TFLOPS", "989 TFLOP/s"),
+])
+def test_money_is_written_before_the_number(value, unit, text):
+    assert format_quantity(value, parse_unit(unit)) == text
 
 
 @pytest.mark.parametrize(
