@@ -1,0 +1,94 @@
+// The preview page's own script (builder/preview_server.py serves it): it follows the server's events
+// and, after each save, fetches this page again and puts its live part in place. The HTML comes from
+// our own server, which escapes every piece of card text in it; DOMParser makes an inert document of
+// it (no script in it runs). The card sides stay in their frames, each a fresh page per side as on
+// AnkiDroid: a frame is loaded again only when its card changed, the answer side after the question.
+(function () {
+  "use strict";
+  const root = document.documentElement;
+  let refreshing = false;
+  let again = false;
+
+  function frames() {
+    return { question: document.getElementById("question"), answer: document.getElementById("answer") };
+  }
+
+  function load(side) {
+    const frame = frames()[side];
+    if (frame && frame.getAttribute("src") !== frame.dataset.src) frame.src = frame.dataset.src;
+  }
+
+  function start() {
+    const { question, answer } = frames();
+    if (!question) {
+      root.dataset.shown = document.getElementById("live").dataset.version || "";
+      return;
+    }
+    question.addEventListener("load", () => load("answer"));
+    load("question");
+  }
+
+  window.addEventListener("message", (event) => {
+    if (event.origin !== location.origin || typeof event.data !== "object" || event.data === null) return;
+    const { kind, side, height } = event.data;
+    if (kind !== "cc-preview-side" || (side !== "question" && side !== "answer")) return;
+    const frame = frames()[side];
+    if (!frame || event.source !== frame.contentWindow) return;
+    if (Number.isFinite(height)) frame.style.height = Math.ceil(height) + "px";
+    if (side === "answer" && frame.contentDocument && frame.contentDocument.documentElement.dataset.typeset) {
+      root.dataset.shown = document.getElementById("live").dataset.version || "";
+    }
+  });
+
+  async function refresh() {
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      do {
+        again = false;
+        const response = await fetch(location.href, { cache: "no-store" });
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.getElementById("live");
+        const current = document.getElementById("live");
+        if (!fresh || !current) continue;
+        const kept = frames();
+        const adopted = document.importNode(fresh, true);
+        for (const side of ["question", "answer"]) {
+          const incoming = adopted.querySelector("#" + side);
+          if (incoming && kept[side]) {
+            kept[side].dataset.src = incoming.dataset.src; // the loaded frame stays; a new card loads in it
+            incoming.replaceWith(kept[side]);
+          }
+        }
+        current.replaceWith(adopted);
+        document.title = page.title;
+        if (kept.question) load("question");
+        else start();
+        root.dataset.refreshed = adopted.dataset.version || "";
+      } while (again);
+    } catch (error) {
+      console.warn("preview: refresh failed", error);
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  function progress(data) {
+    const box = document.getElementById("progress");
+    if (!box) return;
+    box.hidden = data.done >= data.total;
+    box.textContent = data.what + ": " + data.done.toLocaleString("en") + "/" + data.total.toLocaleString("en");
+  }
+
+  const events = new EventSource("/events");
+  events.addEventListener("update", refresh);
+  events.addEventListener("hello", (event) => {
+    const live = document.getElementById("live");
+    if (live && JSON.parse(event.data).version !== Number(live.dataset.version)) refresh();
+  });
+  events.addEventListener("progress", (event) => progress(JSON.parse(event.data)));
+  start();
+})();
