@@ -385,8 +385,16 @@ def _diagnostics(view: DeckView) -> str:
     head = f"{view.shown}: {view.errors} error(s)" if view.errors else f"{view.shown}: {len(view.diagnostics)} warning(s)"
     if view.stale:
         head += " — showing the last good render"
-    blocks = "".join(f'<pre class="diagnostic {d.severity}">{e(d.format())}</pre>' for d in view.diagnostics)
+    blocks = "".join(_diagnostic(d) for d in view.diagnostics)
     return f'<section class="diagnostics" role="alert"><h3>{e(head)}</h3>{blocks}</section>'
+
+
+def _diagnostic(d) -> str:  # type: ignore[no-untyped-def]
+    """The build's text of one diagnostic (``Diagnostic.format``): its first line may wrap, the source
+    line and the caret under it never do."""
+    head, newline, rest = d.format().partition("\n")
+    return (f'<pre class="diagnostic {d.severity}"><span class="message">{e(head)}</span>'
+            f'{newline}{e(rest)}</pre>')
 
 
 def _card_page(server: PreviewServer, view: DeckView, card: Card, night: bool, phone: bool) -> str:
