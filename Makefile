@@ -1,12 +1,14 @@
 # Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
 #   make build   set up .venv and build dist/ (deck .apkg, .tsv, and the .ankiaddon)
 #   make test    set up .venv with the test tools and run the whole suite (real Anki under Xvfb)
+#   make preview set up .venv and MathJax, then `build.py preview`: a live page of every card on 127.0.0.1
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+MATHJAX := node_modules/.installed
 
-.PHONY: build check test bench fuzz clean
+.PHONY: build check test bench fuzz preview clean
 
 # Bytecode for the build's own modules, as an installed tool has it from pip: Python would not write it
 # itself where PYTHONDONTWRITEBYTECODE is set (about 25 ms of every build.py run). Only changed files.
@@ -21,10 +23,21 @@ check: $(VENV)/.build-deps
 
 test: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(MATHJAX)
 	$(PY) -m pytest
+
+preview: $(VENV)/.build-deps $(MATHJAX)
+	$(PY) build.py preview
+
+# MathJax 3.2.2 (the version Anki bundles) for the preview: package.json, pinned in package-lock.json.
+$(MATHJAX): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "the preview's MathJax comes from npm: sudo apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(MATHJAX)
 	$(BYTECODE)
 	$(PY) bench/run.py
 	$(PY) bench/addon_latency.py
@@ -45,4 +58,4 @@ $(VENV)/.test-deps: requirements-test.txt requirements.txt constraints.txt | $(V
 	touch $@ $(VENV)/.build-deps
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache
+	rm -rf $(VENV) dist .pytest_cache node_modules

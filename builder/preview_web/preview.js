@@ -40,6 +40,18 @@
     }
   });
 
+  // The card's own scripts keep the state of a review in sessionStorage (the live panel's values, the
+  // typed answer), which the frames share as a reviewer's sides do: when the question side changes it,
+  // the answer side is shown again, as if the learner turned the card now.
+  let again_answer = 0;
+  window.addEventListener("storage", (event) => {
+    const { question, answer } = frames();
+    if (event.storageArea !== sessionStorage || !question || !answer || !question.contentWindow) return;
+    if (event.url !== question.contentWindow.location.href) return;
+    clearTimeout(again_answer);
+    again_answer = setTimeout(() => answer.contentWindow && answer.contentWindow.location.reload(), 150);
+  });
+
   async function refresh() {
     if (refreshing) {
       again = true;

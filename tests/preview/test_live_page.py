@@ -162,3 +162,34 @@ def test_an_image_of_the_content_folder_shows_in_the_card(preview: PreviewProces
         "const img = document.getElementById('question').contentDocument.getElementById('pic');"
         "return img && img.complete && img.naturalWidth;"), what="the image")
     assert width == 1
+
+
+SCRIPTED_CARD = """\
+## scripted
+
+Pick one: <button id="pick" onclick="sessionStorage.setItem('picked', 'seven')">seven</button>
+<script>document.getElementById('qa').dataset.ran = 'question';</script>
+
+---
+
+You picked <b id="picked">nothing</b>.
+<script>
+document.getElementById('picked').textContent = sessionStorage.getItem('picked') || 'nothing yet';
+</script>
+"""
+
+
+def test_the_card_s_own_scripts_run_and_its_sides_share_a_review_s_state(preview: PreviewProcess, driver) -> None:
+    """What the template's JavaScript engine needs (it keeps the panel's values in sessionStorage): the
+    side's inline scripts run, as in Anki, and a change on the question side shows on the answer side."""
+    preview.author.append_card(SCRIPTED_CARD)
+    wait_until(lambda: preview.request("/card/scripted")[0] == 200, what="the new card")
+    driver.get(f"{preview.url}/card/scripted")
+    wait_until(lambda: shown(driver, "answer", "nothing yet"), what="the answer side")
+    assert driver.execute_script("return document.getElementById('question').contentDocument"
+                                 ".getElementById('qa').dataset.ran") == "question"
+    driver.switch_to.frame("question")
+    driver.find_element("id", "pick").click()
+    driver.switch_to.default_content()
+    wait_until(lambda: shown(driver, "answer", "You picked seven"), what="the answer side to follow the question")
+    assert console_errors(driver) == []
