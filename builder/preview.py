@@ -278,10 +278,10 @@ def follow(preview: Preview, published: Callable[[Update], None], progress: Prog
     called once the watcher runs (after a ``rescan`` for the saves made before it did)."""
     import watchfiles
 
-    # step: a batch is handed over once 30 ms pass without another change (an editor's save is a few
-    # file operations); debounce: at most 400 ms of changes are gathered into one batch. The first
-    # time-out (250 ms) says the watcher is running.
-    for changes in watchfiles.watch(preview.settings.content_dir, step=30, debounce=400, stop_event=stop,
+    # step: a batch is handed over once 15 ms pass without another change (an editor's save is a few
+    # file operations within a millisecond or two); debounce: at most 400 ms of changes are gathered
+    # into one batch. The first time-out (250 ms) says the watcher is running.
+    for changes in watchfiles.watch(preview.settings.content_dir, step=15, debounce=400, stop_event=stop,
                                     rust_timeout=250, yield_on_timeout=True, raise_interrupt=True):
         if ready is not None:
             update = preview.rescan(progress)

@@ -17,6 +17,7 @@ every page: the card's own inline scripts run in its frame, but it can fetch not
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import mimetypes
@@ -398,15 +399,14 @@ def _diagnostic(d) -> str:  # type: ignore[no-untyped-def]
 
 
 def _card_page(server: PreviewServer, view: DeckView, card: Card, night: bool, phone: bool) -> str:
-    query = "&".join(q for q in ("night=1" if night else "",) if q)
-    version = f"{_card_version(card)}.{server.preview.snapshot.media}"
+    query = "&night=1" if night else ""
     frames = "".join(
         f'<figure class="side"><figcaption>{side.capitalize()}</figcaption>'
-        f'<iframe id="{side}" title="{side}" data-src="/frame/{card.card_id}/{side}?v={version}{"&" + query if query else ""}">'
+        f'<iframe id="{side}" title="{side}" data-src="/frame/{card.card_id}/{side}?v={_side_version(server, card, side)}{query}">'
         "</iframe></figure>"
         for side in SIDES)
     snapshot = server.preview.snapshot
-    body = (f'<header><h1><a href="/{"?" + query if query else ""}">Compute Cards preview</a> / {card.card_id}</h1>'
+    body = (f'<header><h1><a href="/{"?night=1" if night else ""}">Compute Cards preview</a> / {card.card_id}</h1>'
             f'{_toggles(night, phone, f"/card/{card.card_id}")}</header>'
             f'<main id="live" data-version="{snapshot.version}">'
             f'<p class="where">{e(view.shown)}:{card.line} · deck {e(card.deck)}'
@@ -422,10 +422,12 @@ def _missing_page(card_id: str, night: bool) -> str:
     return _shell(card_id, body, night)
 
 
-def _card_version(card: Card) -> str:
-    import hashlib
-
-    return hashlib.sha256("\0".join(card.fields()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+def _side_version(server: PreviewServer, card: Card, side: str) -> str:
+    """Changes when what the side's frame shows may change (its HTML, CSS, media): the page loads the
+    frame again only then (a save that changed the answer leaves the question side as it is)."""
+    rendered = server.cards.side(card, side)
+    digest = hashlib.sha256("\0".join((rendered.html, rendered.css)).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{digest[:12]}.{server.preview.snapshot.media}"
 
 
 def _frame(card_id: str, side: Side, night: bool, mathjax: bool) -> str:

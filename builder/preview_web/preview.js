@@ -13,9 +13,18 @@
     return { question: document.getElementById("question"), answer: document.getElementById("answer") };
   }
 
-  function load(side) {
-    const frame = frames()[side];
-    if (frame && frame.getAttribute("src") !== frame.dataset.src) frame.src = frame.dataset.src;
+  let questionLoading = false;
+
+  // A side's frame loads again only when its address (the side's version) changed; after the question
+  // side, the answer side always loads again too, as a reviewer shows it after the question.
+  function load() {
+    const { question, answer } = frames();
+    if (question.getAttribute("src") !== question.dataset.src) {
+      questionLoading = true;
+      question.src = question.dataset.src;
+    } else if (!questionLoading && answer.getAttribute("src") !== answer.dataset.src) {
+      answer.src = answer.dataset.src;
+    }
   }
 
   function start() {
@@ -24,8 +33,12 @@
       root.dataset.shown = document.getElementById("live").dataset.version || "";
       return;
     }
-    question.addEventListener("load", () => load("answer"));
-    load("question");
+    question.addEventListener("load", () => {
+      questionLoading = false;
+      if (answer.getAttribute("src") === answer.dataset.src) answer.contentWindow.location.reload();
+      else answer.src = answer.dataset.src;
+    });
+    load();
   }
 
   window.addEventListener("message", (event) => {
@@ -46,7 +59,7 @@
   let again_answer = 0;
   window.addEventListener("storage", (event) => {
     const { question, answer } = frames();
-    if (event.storageArea !== sessionStorage || !question || !answer || !question.contentWindow) return;
+    if (event.storageArea !== sessionStorage || !question || !answer || !question.contentWindow || questionLoading) return;
     if (event.url !== question.contentWindow.location.href) return;
     clearTimeout(again_answer);
     again_answer = setTimeout(() => answer.contentWindow && answer.contentWindow.location.reload(), 150);
@@ -66,20 +79,28 @@
         const fresh = page.getElementById("live");
         const current = document.getElementById("live");
         if (!fresh || !current) continue;
-        const kept = frames();
-        const adopted = document.importNode(fresh, true);
-        for (const side of ["question", "answer"]) {
-          const incoming = adopted.querySelector("#" + side);
-          if (incoming && kept[side]) {
-            kept[side].dataset.src = incoming.dataset.src; // the loaded frame stays; a new card loads in it
-            incoming.replaceWith(kept[side]);
+        const sides = document.getElementById("sides");
+        const incoming = fresh.querySelector("#sides");
+        if (sides && incoming) {
+          // The frames stay where they are (a frame moved in the document loads again): the parts
+          // around them are replaced, and each frame gets its new address, loaded if it changed.
+          for (const child of [...current.children]) if (child !== sides) child.remove();
+          for (const child of [...fresh.children]) {
+            if (child.id !== "sides") current.insertBefore(document.importNode(child, true), sides);
           }
+          sides.className = incoming.className;
+          for (const side of ["question", "answer"]) {
+            const frame = document.getElementById(side), next = incoming.querySelector("#" + side);
+            if (frame && next) frame.dataset.src = next.dataset.src;
+          }
+          current.dataset.version = fresh.dataset.version || "";
+          load();
+        } else {
+          current.replaceWith(document.importNode(fresh, true));
+          start();
         }
-        current.replaceWith(adopted);
+        root.dataset.refreshed = fresh.dataset.version || "";
         document.title = page.title;
-        if (kept.question) load("question");
-        else start();
-        root.dataset.refreshed = adopted.dataset.version || "";
       } while (again);
     } catch (error) {
       console.warn("preview: refresh failed", error);
