@@ -61,6 +61,7 @@ MEDIA_TYPES = {
 ASSETS = {"preview.js": "text/javascript", "preview.css": "text/css", "frame.js": "text/javascript",
           "mathjax-config.js": "text/javascript", "reviewer.css": "text/css"}
 _MATHJAX_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+_BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/h\d|/tr|/td|hr)\b[^>]*>")  # where the text of the next block starts
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -450,5 +451,5 @@ def _frame(card_id: str, side: Side, night: bool, mathjax: bool) -> str:
 
 def question_text(card: Card, limit: int = 140) -> str:
     """The question as plain text, for the index (tags removed, entities decoded, cut at ``limit``)."""
-    text = " ".join(html.unescape(_TAG.sub(" ", card.front)).split())
+    text = " ".join(html.unescape(_TAG.sub("", _BREAK.sub(" ", card.front))).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
