@@ -103,9 +103,8 @@ class Preview:
     def __init__(self, settings: pipeline.Settings, report: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.report = report or (lambda text: print(text, file=sys.stderr))
-        self.cache = settings.open_cache() or build_cache.BuildCache(Path(), "")  # held in memory only
-        if not settings.cache_dir:  # no build cache to read: an empty one, keyed as the build keys cards
-            self.cache.salt = f"{build_cache.tool_version()}|{settings.limits!r}"
+        # The build cache, read once; from then on in memory only (``save`` is never called).
+        self.cache = settings.open_cache() or build_cache.BuildCache.in_memory(settings.limits)
         self._decks: dict[Path, _Deck] = {}
         self._version = 0
         self._media = 0

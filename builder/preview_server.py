@@ -106,7 +106,7 @@ class AnkiCards:
                 note.fields[i] = value
             output = note.ephemeral_card(0).render_output()
             text = output.question_text if side == "question" else output.answer_text
-            media = self._col.media.files_in_str(self._notetype["id"], "".join(card.fields()))
+            media = self._col.media.files_in_str(self._notetype["id"], "\n".join(card.fields()))
             return Side(self._col.media.escape_media_filenames(text), output.css,
                         frozenset(media) | self.template_media)
 
@@ -155,7 +155,6 @@ class Events:
 
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False  # a port in use is an error, not a second server on it
 
     def __init__(self, preview: Preview, port: int, cards: AnkiCards | None = None) -> None:
         super().__init__(("127.0.0.1", port), Handler)
@@ -167,6 +166,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.content = preview.settings.content_dir.resolve()
         self.mathjax = MATHJAX.resolve() if (MATHJAX / "tex-chtml-full.js").is_file() else None
         self._index_parts: dict[tuple[Path, int, str], str] = {}
+        self._index_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -175,12 +175,14 @@ class PreviewServer(ThreadingHTTPServer):
     def index_part(self, view: DeckView, query: str) -> str:
         """One deck file's section of the index, made once per version of its view (and look)."""
         key = (view.path, view.version, query)
-        part = self._index_parts.get(key)
+        with self._index_lock:
+            part = self._index_parts.get(key)
         if part is None:
             part = _deck_section(view, query)
             live = {(v.path, v.version) for v in self.preview.snapshot.decks}
-            self._index_parts = {k: v for k, v in self._index_parts.items() if k[:2] in live}
-            self._index_parts[key] = part
+            with self._index_lock:
+                self._index_parts = {k: v for k, v in self._index_parts.items() if k[:2] in live}
+                self._index_parts[key] = part
         return part
 
     def close(self) -> None:
@@ -193,6 +195,7 @@ class PreviewServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"  # keep-alive: a save's refresh reuses the page's connections
+    disable_nagle_algorithm = True  # headers and body are two writes: without it each response waits ~40 ms for an ACK
     server_version = "compute-cards-preview"
     sys_version = ""
 
@@ -276,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         real = Path(os.path.realpath(path))
         if root not in real.parents or not real.is_file():
             return self._text(404, "not found\n")
-        kind = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        kind = MEDIA_TYPES.get(real.suffix.lower()) or mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         self._file(real, kind, cache=True)
 
     def _events(self) -> None:

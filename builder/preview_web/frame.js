@@ -15,6 +15,7 @@
 
   function shown(state) {
     root.dataset.typeset = state;
+    performance.mark("cc-preview-shown");
     tell();
     new ResizeObserver(tell).observe(document.body);
   }
