@@ -120,10 +120,16 @@ def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore
 def _preview(settings, port: int | None) -> int:  # type: ignore[no-untyped-def]
     """Render every card (the build's stages, the build cache read and never written), serve them on
     127.0.0.1, follow the saves until Ctrl-C (builder/preview.py, builder/preview_server.py)."""
+    import signal
     import threading
 
     from builder import preview, preview_server
 
+    def interrupted(signum: int, frame: object) -> None:  # a closed terminal or `kill`: stop as on Ctrl-C
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
     state = preview.Preview(settings)
     state.tell(state.load(settings.progress))  # before any thread: the first render forks its workers
     port = preview_server.DEFAULT_PORT if port is None else port

@@ -85,6 +85,40 @@ def edit_question(content: Path, card_id: str, n: int) -> str:
     return needle
 
 
+def measure(proc: subprocess.Popen, lines: list[str], ready: threading.Event, content: Path, card_id: str,
+            edits: int) -> tuple[float, dict[str, list[float]], list[float], list[tuple[int, float]]]:
+    started = time.perf_counter()
+    if not ready.wait(300):
+        raise RuntimeError("the preview did not start:\n" + "\n".join(lines))
+    first_render = time.perf_counter() - started
+    url = next(line for line in lines if "(Ctrl-C to stop)" in line).split(" at ")[1].split(" ")[0]
+    memory = [(0, rss_mib(proc.pid))]
+    latencies: dict[str, list[float]] = {"answer": [], "question": []}
+    own: list[float] = []
+    with chromium() as driver:
+        driver.get(f"{url}card/{card_id}")
+        if not driver.execute_async_script(WAIT_SHOWN, ""):
+            raise RuntimeError("the card page did not show")
+        for n in range(1, edits + 1):
+            told = len(lines)
+            t0 = time.perf_counter()
+            if n % 2:
+                kind = "answer"
+                corpus.edit_one_card(content, seed=n)
+                needle = f"Edited ({n}):"
+            else:
+                kind, needle = "question", edit_question(content, card_id, n)
+            if not driver.execute_async_script(WAIT_SHOWN, needle):
+                raise RuntimeError(f"save {n} did not show")
+            latencies[kind].append((time.perf_counter() - t0) * 1000)
+            said = next((line for line in lines[told:] if "card(s) ok (" in line), None)
+            if said:
+                own.append(float(said.rsplit("(", 1)[1].split(" ms")[0]))
+            if n % 20 == 0:
+                memory.append((n, rss_mib(proc.pid)))
+    return first_render, latencies, own, memory
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cards", type=int, default=10_000)
@@ -109,39 +143,16 @@ def main() -> int:
                     ready.set()
 
         threading.Thread(target=read, daemon=True).start()
-        started = time.perf_counter()
-        if not ready.wait(300):
-            raise RuntimeError("the preview did not start:\n" + "\n".join(lines))
-        first_render = time.perf_counter() - started
-        url = next(line for line in lines if "(Ctrl-C to stop)" in line).split(" at ")[1].split(" ")[0]
-        memory = [(0, rss_mib(proc.pid))]
-        latencies: dict[str, list[float]] = {"answer": [], "question": []}
-        own: list[float] = []
-        with chromium() as driver:
-            driver.get(f"{url}card/{card_id}")
-            if not driver.execute_async_script(WAIT_SHOWN, ""):
-                raise RuntimeError("the card page did not show")
-            for n in range(1, args.edits + 1):
-                told = len(lines)
-                t0 = time.perf_counter()
-                if n % 2:
-                    kind = "answer"
-                    corpus.edit_one_card(content, seed=n)
-                    needle = f"Edited ({n}):"
-                else:
-                    kind, needle = "question", edit_question(content, card_id, n)
-                if not driver.execute_async_script(WAIT_SHOWN, needle):
-                    raise RuntimeError(f"save {n} did not show")
-                latencies[kind].append((time.perf_counter() - t0) * 1000)
-                said = next((line for line in lines[told:] if "card(s) ok (" in line), None)
-                if said:
-                    own.append(float(said.rsplit("(", 1)[1].split(" ms")[0]))
-                if n % 20 == 0:
-                    memory.append((n, rss_mib(proc.pid)))
-        proc.send_signal(2)
-        code = proc.wait(30)
+        try:
+            figures = measure(proc, lines, ready, content, card_id, args.edits)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(2)
+            code = proc.wait(30)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+    first_render, latencies, own, memory = figures
+
     load = subprocess.run(["cat", "/proc/loadavg"], capture_output=True, text=True).stdout.split()[:3]
     warm = next(mib for n, mib in memory if n == 20)
     report = "\n".join([

@@ -14,6 +14,14 @@
   }
 
   let questionLoading = false;
+  let answerLoading = false;
+
+  function loadAnswer(reload) {
+    const { answer } = frames();
+    answerLoading = true;
+    if (reload) answer.contentWindow.location.reload();
+    else answer.src = answer.dataset.src;
+  }
 
   // A side's frame loads again only when its address (the side's version) changed; after the question
   // side, the answer side always loads again too, as a reviewer shows it after the question.
@@ -23,7 +31,7 @@
       questionLoading = true;
       question.src = question.dataset.src;
     } else if (!questionLoading && answer.getAttribute("src") !== answer.dataset.src) {
-      answer.src = answer.dataset.src;
+      loadAnswer(false);
     }
   }
 
@@ -35,8 +43,10 @@
     }
     question.addEventListener("load", () => {
       questionLoading = false;
-      if (answer.getAttribute("src") === answer.dataset.src) answer.contentWindow.location.reload();
-      else answer.src = answer.dataset.src;
+      loadAnswer(answer.getAttribute("src") === answer.dataset.src);
+    });
+    answer.addEventListener("load", () => {
+      answerLoading = false;
     });
     load();
   }
@@ -54,15 +64,18 @@
   });
 
   // The card's own scripts keep the state of a review in sessionStorage (the live panel's values, the
-  // typed answer), which the frames share as a reviewer's sides do: when the question side changes it,
-  // the answer side is shown again, as if the learner turned the card now.
-  let again_answer = 0;
+  // typed answer), which the frames share as a reviewer's sides do: when the question side changes it
+  // while the learner uses it, the answer side is shown again, as if the learner turned the card now.
+  // (What the question side writes while it loads, the answer side reads when it loads after it.)
+  let answerAgain = 0;
   window.addEventListener("storage", (event) => {
     const { question, answer } = frames();
-    if (event.storageArea !== sessionStorage || !question || !answer || !question.contentWindow || questionLoading) return;
-    if (event.url !== question.contentWindow.location.href) return;
-    clearTimeout(again_answer);
-    again_answer = setTimeout(() => answer.contentWindow && answer.contentWindow.location.reload(), 150);
+    if (event.storageArea !== sessionStorage || !question || !answer || questionLoading || answerLoading) return;
+    if (!question.contentWindow || event.url !== question.contentWindow.location.href) return;
+    clearTimeout(answerAgain);
+    answerAgain = setTimeout(() => {
+      if (!questionLoading && !answerLoading) loadAnswer(true);
+    }, 150);
   });
 
   async function refresh() {

@@ -118,3 +118,24 @@ def test_ctrl_c_stops_it_cleanly_with_a_page_open(preview: PreviewProcess) -> No
     assert "Traceback" not in preview.output
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", preview.port)) != 0  # the port is closed
+
+
+def test_a_closed_terminal_or_kill_stops_it_as_ctrl_c_does(author: Author, tmp_path: Path) -> None:
+    """SIGTERM (and SIGHUP) stop it as Ctrl-C does, and its throw-away Anki collection goes with it."""
+    import signal
+    import tempfile
+
+    def folders() -> set[Path]:
+        return {p for base in (Path("/dev/shm"), Path(tempfile.gettempdir())) if base.is_dir()
+                for p in base.glob("compute-cards-preview-*")}
+
+    before = folders()
+    preview = PreviewProcess(author, tmp_path / "cache")
+    try:
+        assert len(folders() - before) == 1  # where it renders with anki: outside the project
+        preview.proc.send_signal(signal.SIGTERM)
+        assert preview.proc.wait(20) == 130
+    finally:
+        preview.stop()
+    assert folders() - before == set()
+    assert "Traceback" not in preview.output
