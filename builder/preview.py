@@ -74,6 +74,7 @@ class _Deck:
     shown: str
     digest: str = ""  # of the bytes last parsed
     stat: tuple[int, int] | None = None  # (mtime in ns, size) when they were read
+    ids: tuple[str, ...] = ()  # the card ids of the latest parse, sorted
     parsed: DeckFile | None = None  # the latest parse (its raw cards: for the duplicate check)
     own: list[Diagnostic] = field(default_factory=list)  # read, parse, compute and markup diagnostics
     duplicates: list[Diagnostic] = field(default_factory=list)
@@ -108,6 +109,7 @@ class Preview:
         self._decks: dict[Path, _Deck] = {}
         self._version = 0
         self._media = 0
+        self._ids_changed = False  # during an update: a file's card ids changed (the duplicate check runs)
         self.snapshot: Snapshot = EMPTY
 
     # --- updating ------------------------------------------------------------------------------
@@ -132,10 +134,12 @@ class Preview:
         wanted = {Path(p).resolve() for p in changed}
         media = any(path not in found and path.suffix != ".md" for path in wanted)
         touched: set[Path] = set()
+        self._ids_changed = False
         for path in list(self._decks):
             if path not in found:  # removed or renamed away
                 del self._decks[path]
                 touched.add(path)
+                self._ids_changed = True
         parsed = []
         for resolved, path in found.items():
             if resolved in self._decks and resolved not in wanted:
@@ -147,7 +151,9 @@ class Preview:
                 parsed.append(entry.shown)
                 touched.add(resolved)
         self._decks = {path: self._decks[path] for path in found if path in self._decks}  # the build's order
-        if touched:
+        # The check across files, unless the saves kept every file's card ids and there was no duplicate:
+        # then there is none now either (an edit of a card's text costs no pass over the other files).
+        if touched and (self._ids_changed or any(entry.duplicates for entry in self._decks.values())):
             self._check_duplicates()
         if media:
             self._media += 1
@@ -165,6 +171,9 @@ class Preview:
         if deck is not None and digest == entry.digest and entry.view is not None:
             return False
         entry.digest, entry.parsed = digest, deck
+        ids = tuple(sorted(raw.card_id for raw in deck.cards)) if deck is not None else ()
+        if ids != entry.ids or entry.view is None:
+            entry.ids, self._ids_changed = ids, True
         cards: list[Card] = []
         if deck is not None:
             # Duplicate ids are left to ``_check_duplicates`` (the check across every file); with the
