@@ -119,6 +119,15 @@ class PreviewProcess:
                 self.proc.wait(10)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def mathjax_installed() -> None:
+    """The preview's MathJax comes from npm (package.json): `make test` installs it; say so plainly."""
+    from builder.preview_server import MATHJAX
+
+    if not (MATHJAX / "tex-chtml-full.js").is_file():
+        pytest.fail(f"{MATHJAX} is missing: run `make test` (or `npm ci`) first", pytrace=False)
+
+
 @pytest.fixture
 def author(tmp_path: Path) -> Author:
     return Author.copy(tmp_path)

@@ -107,8 +107,8 @@ def test_a_save_appears_without_a_reload(preview: PreviewProcess, driver) -> Non
     driver.execute_script("window.stillThisPage = true;")
     preview.author.replace_in_card("gqa", "Why does GQA (grouped-query attention) reduce KV-cache size?",
                                    "Why does grouped-query attention shrink the cache?")
-    wait_until(lambda: "Why does grouped-query attention shrink the cache?" in driver.find_element("id", "live").text,
-               what="the index row")
+    wait_until(lambda: "Why does grouped-query attention shrink the cache?" in driver.execute_script(
+        "return document.getElementById('live').innerText"), what="the index row")
     assert driver.execute_script("return window.stillThisPage") is True
 
 
