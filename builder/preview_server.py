@@ -2,8 +2,8 @@
 
     /                           every deck file and card (ids, question text, diagnostics count)
     /card/CARD_ID               one card: the diagnostics of its deck file, its question and answer side
-    /frame/CARD_ID/SIDE         one side (question|answer) as Anki renders it: the note type's templates
-                                and CSS (official ``anki`` package), MathJax 3.2.2, the reviewer's body classes
+    /frame/CARD_ID/SIDE         one side (question|answer) as Anki renders it (builder/preview_cards.py):
+                                the note type's templates and CSS, MathJax 3.2.2, the reviewer's body classes
     /media/CARD_ID/NAME         a file of the content folder that this card references (or the templates do)
     /events                     server-sent events: ``update`` after each save, ``progress`` while rendering
     /_preview/NAME              the page's own script and styles; /_preview/mathjax/... MathJax
@@ -23,19 +23,16 @@ import json
 import mimetypes
 import os
 import re
-import shutil
-import tempfile
 import threading
 from collections import deque
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from addon.core.card import CARD_ID, Card
 
-from . import package
 from .preview import DeckView, Preview
+from .preview_cards import AnkiCards, Side
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = Path(__file__).resolve().parent / "preview_web"  # the page's own assets
@@ -63,57 +60,6 @@ ASSETS = {"preview.js": "text/javascript", "preview.css": "text/css", "frame.js"
 _MATHJAX_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/h\d|/tr|/td|hr)\b[^>]*>")  # where the text of the next block starts
 _TAG = re.compile(r"<[^>]*>")
-
-
-# --- cards as Anki renders them ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Side:
-    html: str  # the side's HTML as Anki's reviewer puts it on the page (media names percent-encoded)
-    css: str  # the note type's CSS
-    media: frozenset[str]  # the files it may load from the content folder
-
-
-class AnkiCards:
-    """The note type of the build (``package._add_notetype``: its templates and CSS, byte for byte) in
-    a throw-away collection of the official ``anki`` package; a card is rendered from its field values
-    as an uncommitted note (``Note.ephemeral_card``, what Anki's card layout screen does), never stored.
-
-    The collection lives in a fresh folder of the system's temporary folder (in memory at /dev/shm
-    where there is one, as the build's), removed by ``close``: nothing is written in the project."""
-
-    def __init__(self) -> None:
-        package.quiet_backtraces()
-        from anki.collection import Collection
-
-        self._lock = threading.Lock()  # one collection, requests on several threads
-        shm = Path("/dev/shm")
-        self._folder = Path(tempfile.mkdtemp(prefix="compute-cards-preview-",
-                                             dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None))
-        try:
-            self._col = Collection(str(self._folder / "preview.anki2"))
-            self._notetype = package._add_notetype(self._col, 0)
-        except BaseException:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            raise
-        self.template_media = frozenset(self._col.media.extract_static_media_files(self._notetype["id"]))
-
-    def side(self, card: Card, side: str) -> Side:
-        with self._lock:
-            note = self._col.new_note(self._notetype)
-            for i, value in enumerate(card.fields()[: len(note.fields)]):
-                note.fields[i] = value
-            output = note.ephemeral_card(0).render_output()
-            text = output.question_text if side == "question" else output.answer_text
-            media = self._col.media.files_in_str(self._notetype["id"], "\n".join(card.fields()))
-            return Side(self._col.media.escape_media_filenames(text), output.css,
-                        frozenset(media) | self.template_media)
-
-    def close(self) -> None:
-        with self._lock:
-            self._col.close()
-            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 # --- the events --------------------------------------------------------------------------------
