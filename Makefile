@@ -2,12 +2,14 @@
 #   make build   set up .venv and build dist/ (deck .apkg, .tsv, and the .ankiaddon)
 #   make test    set up .venv with the test tools and run the whole suite (real Anki under Xvfb)
 #   make test-compat  the reviewer suite in a real Anki of each supported line (24.11 ... 26.9.3)
+#   make preview set up .venv and MathJax, then `build.py preview`: a live page of every card on 127.0.0.1
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+MATHJAX := node_modules/.installed
 
-.PHONY: build check test test-compat bench fuzz clean
+.PHONY: build check test test-compat bench fuzz preview clean
 
 # Bytecode for the build's own modules, as an installed tool has it from pip: Python would not write it
 # itself where PYTHONDONTWRITEBYTECODE is set (about 25 ms of every build.py run). Only changed files.
@@ -22,7 +24,17 @@ check: $(VENV)/.build-deps
 
 test: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(MATHJAX)
 	$(PY) -m pytest
+
+preview: $(VENV)/.build-deps $(MATHJAX)
+	$(PY) build.py preview
+
+# MathJax 3.2.2 (the version Anki bundles) for the preview: package.json, pinned in package-lock.json.
+$(MATHJAX): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "the preview's MathJax comes from npm: sudo apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # One virtual environment per older Anki line (.venv-compat/<version>, pinned in requirements-compat/),
 # made once; then tests/reviewer in each and in .venv (26.9.3) against one build (scripts/test-compat.sh).
@@ -32,6 +44,7 @@ test-compat: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory $(MATHJAX)
 	$(BYTECODE)
 	$(PY) bench/run.py
 	$(PY) bench/addon_latency.py
@@ -52,4 +65,4 @@ $(VENV)/.test-deps: requirements-test.txt requirements.txt constraints.txt | $(V
 	touch $@ $(VENV)/.build-deps
 
 clean:
-	rm -rf $(VENV) .venv-compat dist .pytest_cache
+	rm -rf $(VENV) .venv-compat dist .pytest_cache node_modules

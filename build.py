@@ -7,8 +7,11 @@
                                          judge one answer, print one JSON line
     python build.py import-tsv FILE [--deck NAME] [--out PATH]
                                          turn a Front/Back TSV export into a Markdown deck file
+    python build.py preview [--port N]   a live page of every card as Anki shows it, on 127.0.0.1,
+                                         following each save; writes nothing
 
-Exit codes: 0 success, 1 content errors (all printed as path:line:col), 2 usage errors.
+Exit codes: 0 success, 1 content errors (all printed as path:line:col), 2 usage errors,
+130 interrupted (Ctrl-C; how the preview stops).
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore
     if not settings.content_dir.is_dir():
         print(f"error: content folder {settings.content_dir} not found (--content DIR)", file=sys.stderr)
         return 2
+    if command == "preview":
+        return _preview(settings, args.port)
     try:
         if command == "build":
             result = pipeline.build(settings, writer=writer)
@@ -112,6 +117,50 @@ def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore
     if not args.quiet:
         for path in result.outputs:
             print(f"  {path}", file=sys.stderr)
+    return 0
+
+
+def _preview(settings, port: int | None) -> int:  # type: ignore[no-untyped-def]
+    """Render every card (the build's stages, the build cache read and never written), serve them on
+    127.0.0.1, follow the saves until Ctrl-C (builder/preview.py, builder/preview_server.py)."""
+    import signal
+    import threading
+
+    from builder import preview, preview_server
+
+    def interrupted(signum: int, frame: object) -> None:  # a closed terminal or `kill`: stop as on Ctrl-C
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
+    state = preview.Preview(settings)
+    state.tell(state.load(settings.progress))  # before any thread: the first render forks its workers
+    port = preview_server.DEFAULT_PORT if port is None else port
+    try:
+        server = preview_server.PreviewServer(state, port)
+    except OSError as e:
+        print(f"error: cannot serve on 127.0.0.1:{port}: {e.strerror}", file=sys.stderr)
+        return 2
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+
+    def ready() -> None:  # the watcher runs: the URL can be opened
+        snapshot = state.snapshot
+        print(f"preview: {sum(len(v.cards) for v in snapshot.decks)} cards in {len(snapshot.decks)} deck file(s) "
+              f"at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if server.mathjax is None:
+            print("warning: MathJax is not installed (node_modules/mathjax): math shows as TeX; run `make preview`",
+                  file=sys.stderr)
+
+    def progress(what: str, done: int, total: int) -> None:
+        server.events.publish("progress", {"what": what, "done": done, "total": total})
+        if settings.progress:
+            settings.progress(what, done, total)
+
+    try:
+        preview.follow(state, lambda update: server.events.publish("update", {"version": state.snapshot.version}),
+                       progress, ready)
+    finally:
+        server.close()
     return 0
 
 
@@ -192,6 +241,8 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("card", help="the card id, e.g. kv-cache-llama-8b")
     answer.add_argument("text", help='the answer as a learner types it, e.g. "536.9 MB"')
     answer.add_argument("--set", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    live = sub.add_parser("preview", help="a live local page of every card as Anki shows it, following each save")
+    live.add_argument("--port", type=int, help="the port on 127.0.0.1 (default: 8319; 0: any free one)")
     tsv = sub.add_parser("import-tsv", help="turn Anki's Notes in Plain Text export (or a Front/Back TSV) into deck files")
     tsv.add_argument("file", help="the .txt/.tsv file (Anki's export or the seed's format)")
     tsv.add_argument("--deck", help="deck name for the front matter (subdecks with ::); "

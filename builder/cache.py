@@ -137,6 +137,11 @@ class BuildCache:
         cache._load()
         return cache
 
+    @classmethod
+    def in_memory(cls, limits: object) -> "BuildCache":
+        """An empty cache keyed as ``open``'s, never read or saved (``build.py --no-cache preview``)."""
+        return cls(Path(os.devnull), f"{tool_version()}|{limits!r}")
+
     @property
     def files_dir(self) -> Path:
         return self.folder / "files"

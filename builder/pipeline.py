@@ -141,6 +141,16 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
     return decks, diags
 
 
+def load_file(path: Path) -> tuple[DeckFile | None, list[Diagnostic]]:
+    """One deck file read and parsed as ``load`` does (never from a cache record): ``build.py
+    preview`` parses only the file that was saved. Its ``digest`` is the SHA-256 of its bytes."""
+    shown = _shown(path)
+    data, diags = read_bytes(path, shown)
+    if data is None:
+        return None, diags
+    return _parse(data, shown, build_cache.file_digest(data), diags), diags
+
+
 def _parse(data: bytes, shown: str, digest: str, diags: list[Diagnostic]) -> DeckFile | None:
     src, read_diags = decode_source(data, shown)
     diags.extend(read_diags)
