@@ -136,19 +136,28 @@ def load(settings: Settings, cache: build_cache.BuildCache | None = None) -> tup
                 decks[index] = parsed
     if not decks and not diags:
         diags.append(Diagnostic("error", _pos(settings.content_dir), "no deck files (*.md with front matter) found"))
-    collected = media.collect(decks, settings.content_dir, settings.media_limits)  # the media stage (builder/media.py)
-    diags += [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
+    diags += collect_media(decks, settings)
     return decks, diags
 
 
-def load_file(path: Path) -> tuple[DeckFile | None, list[Diagnostic]]:
-    """One deck file read and parsed as ``load`` does (never from a cache record): ``build.py
-    preview`` parses only the file that was saved. Its ``digest`` is the SHA-256 of its bytes."""
+def collect_media(decks: list[DeckFile], settings: Settings) -> list[Diagnostic]:
+    """The media stage (builder/media.py) over parsed deck files: names set in place, problems returned."""
+    collected = media.collect(decks, settings.content_dir, settings.media_limits)
+    return [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
+
+
+def load_file(path: Path, settings: Settings) -> tuple[DeckFile | None, list[Diagnostic]]:
+    """One deck file read and parsed as ``load`` does (never from a cache record), then its media
+    collected: ``build.py preview`` parses only the file that was saved. Its ``digest`` is the
+    SHA-256 of its bytes."""
     shown = _shown(path)
     data, diags = read_bytes(path, shown)
     if data is None:
         return None, diags
-    return _parse(data, shown, build_cache.file_digest(data), diags), diags
+    deck = _parse(data, shown, build_cache.file_digest(data), diags)
+    if deck is not None:
+        diags += collect_media([deck], settings)
+    return deck, diags
 
 
 def _parse(data: bytes, shown: str, digest: str, diags: list[Diagnostic]) -> DeckFile | None:

@@ -80,6 +80,7 @@ class _Deck:
     duplicates: list[Diagnostic] = field(default_factory=list)
     current: list[Card] = field(default_factory=list)  # what the latest save rendered
     good: list[Card] | None = None  # the last render without errors
+    good_media: dict[str, Path] = field(default_factory=dict)  # media name -> file, of the cards in ``good``
     keys: dict[str, str] = field(default_factory=dict)  # card id -> cache key, for the clean cards of ``current``
     view: DeckView | None = None
 
@@ -133,6 +134,10 @@ class Preview:
         found = {path.resolve(): path for path in discover(self.settings.content_dir)}
         wanted = {Path(p).resolve() for p in changed}
         media = any(path not in found and path.suffix != ".md" for path in wanted)
+        # An edited image gets a new media name (builder/media.py): the deck files that refer to it
+        # are collected and rendered again, so their fields name the new file.
+        refer = {path for path, entry in self._decks.items()
+                 if media and entry.parsed is not None and wanted & {p.resolve() for p in entry.parsed.media.values()}}
         touched: set[Path] = set()
         self._ids_changed = False
         for path in list(self._decks):
@@ -142,12 +147,12 @@ class Preview:
                 self._ids_changed = True
         parsed = []
         for resolved, path in found.items():
-            if resolved in self._decks and resolved not in wanted:
+            if resolved in self._decks and resolved not in wanted and resolved not in refer:
                 continue
             entry = self._decks.get(resolved)
             if entry is None:
                 entry = self._decks[resolved] = _Deck(resolved, pipeline._shown(path))
-            if self._reload(entry, path, progress, jobs):
+            if self._reload(entry, path, progress, jobs, force=resolved in refer):
                 parsed.append(entry.shown)
                 touched.add(resolved)
         self._decks = {path: self._decks[path] for path in found if path in self._decks}  # the build's order
@@ -160,15 +165,16 @@ class Preview:
         changed_views = self._publish(media)
         return Update(changed_views, parsed, time.perf_counter() - started, media)
 
-    def _reload(self, entry: _Deck, path: Path, progress: Progress | None, jobs: int) -> bool:
-        """Parse and render one deck file again; False when its bytes are those parsed last time."""
+    def _reload(self, entry: _Deck, path: Path, progress: Progress | None, jobs: int, force: bool = False) -> bool:
+        """Parse and render one deck file again; False when its bytes are those parsed last time
+        (unless ``force``: a file it refers to changed)."""
         entry.stat = _stat(path)
         try:
-            deck, diags = pipeline.load_file(path)
+            deck, diags = pipeline.load_file(path, self.settings)
         except OSError as e:  # removed between the event and the read: the next event drops it
             deck, diags = None, [Diagnostic("error", pipeline._pos(path), f"cannot read the file: {e.strerror}")]
         digest = deck.digest if deck is not None else ""
-        if deck is not None and digest == entry.digest and entry.view is not None:
+        if deck is not None and digest == entry.digest and entry.view is not None and not force:
             return False
         entry.digest, entry.parsed = digest, deck
         ids = tuple(sorted(raw.card_id for raw in deck.cards)) if deck is not None else ()
@@ -217,6 +223,7 @@ class Preview:
             errors = any(d.severity == "error" for d in diagnostics)
             if not errors:
                 entry.good = entry.current
+                entry.good_media = dict(entry.parsed.media) if entry.parsed is not None else {}
             cards = tuple(entry.good if entry.good is not None else entry.current)
             stale = errors and entry.good is not None
             deck = entry.parsed.deck if entry.parsed is not None else (cards[0].deck if cards else "")
@@ -238,6 +245,14 @@ class Preview:
                     by_id.setdefault(card.card_id, (view, card))
             self.snapshot = Snapshot(self._version, views, by_id, self._media)
         return changed + removed
+
+    def media_file(self, name: str) -> Path | None:
+        """The file a media name stands for, among the cards on show (checked by the media stage)."""
+        for entry in self._decks.values():
+            path = entry.good_media.get(name)
+            if path is not None:
+                return path
+        return None
 
     # --- the terminal ---------------------------------------------------------------------------
 

@@ -207,9 +207,12 @@ class Handler(BaseHTTPRequestHandler):
         found = self.server.preview.snapshot.card(card_id)
         if found is None or name.startswith(".") or name not in self.server.cards.side(found[1], "answer").media:
             return self._text(404, "not found\n")
-        path = self.server.content / name
+        named = self.server.preview.media_file(name)  # a media name (builder/media.py) of a card on show
+        path = named if named is not None else self.server.content / name
         try:
-            if path.is_symlink() or not path.is_file() or Path(os.path.realpath(path)).parent != self.server.content:
+            real = Path(os.path.realpath(path))
+            inside = self.server.content in real.parents if named is not None else real.parent == self.server.content
+            if not inside or not real.is_file() or (named is None and path.is_symlink()):
                 return self._text(404, "not found\n")
         except OSError:
             return self._text(404, "not found\n")

@@ -76,7 +76,7 @@ def test_night_mode_and_phone_width_are_toggles_in_the_page(preview: PreviewProc
                        what="the night side")
     assert "night_mode" in night["classes"] and night["background"] == "rgb(30, 30, 30)"  # the note type's night CSS
     driver.find_element("link text", "Phone").click()
-    phone = wait_until(lambda: (s := shown(driver, "question", "Llama 3.1 8B")) and s["width"] < 420 and s,
+    phone = wait_until(lambda: (s := shown(driver, "question", "KV-cache size of one request")) and s["width"] < 420 and s,
                        what="the phone width")
     inner = driver.execute_script("return document.getElementById('question').contentWindow.innerWidth")
     assert inner == 412 and "nightMode" in phone["classes"]  # a phone's 412 CSS px, night mode kept
@@ -132,7 +132,7 @@ def test_a_broken_save_shows_its_place_above_the_last_good_render_then_clears(
     head, source_line, caret = placeholder.split("\n")
     path, line, col = head.split(": error: ")[0].rsplit(":", 2)
     assert path.endswith("ch19-kv-cache.md") and int(line) > 180 and int(col) > 1
-    assert source_line.strip().startswith("{{num_kv_heads}} GQA heads") and caret.strip() == "^"
+    assert source_line.strip().startswith("{{num_kv_heads}} KV heads") and caret.strip() == "^"
     assert caret.index("^") - 4 == int(col) - 1  # the caret under the column, as in the terminal
     # Above the last good render: the frames still show the card as it last built.
     heading = driver.execute_script("return document.querySelector('#live .diagnostics h3').textContent")
@@ -162,6 +162,32 @@ def test_an_image_of_the_content_folder_shows_in_the_card(preview: PreviewProces
         "const img = document.getElementById('question').contentDocument.getElementById('pic');"
         "return img && img.complete && img.naturalWidth;"), what="the image")
     assert width == 1
+    source = "return document.getElementById('question').contentDocument.getElementById('pic').getAttribute('src');"
+    first = driver.execute_script(source)
+    # An edited image with the Markdown unchanged: the card refers to it by a new media name (as the
+    # build's field will), and the open card shows the new file.
+    (preview.author.content / "dot.png").write_bytes(PNG_2X1)
+    wait_until(lambda: driver.execute_script(
+        "const img = document.getElementById('question').contentDocument.getElementById('pic');"
+        "return img && img.complete && img.naturalWidth === 2;"), what="the edited image")
+    second = driver.execute_script(source)
+    assert first.startswith("dot-") and second.startswith("dot-") and second != first
+
+
+def _png(width: int, height: int) -> bytes:
+    """A valid grey PNG of that size (the one-pixel PNG, edited)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PNG_2X1 = _png(2, 1)
 
 
 SCRIPTED_CARD = """\
