@@ -245,6 +245,7 @@
     if (i < 0) { digits.unshift("1"); p += 1; } else digits[i] = String.fromCharCode(digits[i].charCodeAt(0) + 1);
     return { d: digits.join("").replace(/0+$/, ""), p: p };
   }
+  function trunc(x) { return x < 0 ? Math.ceil(x) : Math.floor(x); }  // Math.trunc is ES2015
   function isNegative(x) { return x < 0 || (x === 0 && 1 / x < 0); }
   function group3(intPart) {
     var out = "";
@@ -1458,14 +1459,13 @@
   for (var p10 = -15; p10 <= 15; p10++) POW10.push(Number("1e" + p10));
   function pyRound(x, digits) {
     if (digits === undefined) digits = 0.0;
-    if (digits !== Math.trunc(digits) || Math.abs(digits) > 15) throw new PyValueError("round(x, n) needs a whole n between -15 and 15");
-    var scale = POW10[Math.trunc(digits) + 15];  // float(f"1e{n}"): exact, no libm
+    if (digits !== trunc(digits) || Math.abs(digits) > 15) throw new PyValueError("round(x, n) needs a whole n between -15 and 15");
+    var scale = POW10[trunc(digits) + 15];  // float(f"1e{n}"): exact, no libm
     if (!(Math.abs(x) * scale < 4503599627370496)) return x;
     return copysign(Math.floor(Math.abs(x) * scale + 0.5), x) / scale;
   }
   var log10 = Math.log10 ? function (x) { return Math.log10(x); } : function (x) { return Math.log(x) / Math.LN10; };
   var log2 = Math.log2 ? function (x) { return Math.log2(x); } : function (x) { return Math.log(x) / Math.LN2; };
-  if (!Math.trunc) Math.trunc = function (x) { return x < 0 ? Math.ceil(x) : Math.floor(x); };
   function pyMin(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] < best) best = xs[i]; return best; }
   function pyMax(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] > best) best = xs[i]; return best; }
   var IMPL = {
@@ -1550,7 +1550,7 @@
     },
     power: function (node, base, exponent) {
       if (base === 0 && exponent < 0) throw nodeFail(node, "division by zero (0 to a negative power)");
-      if (base < 0 && exponent !== Math.trunc(exponent)) throw nodeFail(node, "a negative number to a fractional power is not a real number");
+      if (base < 0 && exponent !== trunc(exponent)) throw nodeFail(node, "a negative number to a fractional power is not a real number");
       if (base !== 0 && base !== 1 && base !== -1) {
         var digits = exponent * log10(Math.abs(base));
         if (digits > this.limits.maxPowerDigits) {
@@ -1563,7 +1563,7 @@
     },
     argmax: function (node) {
       var low = this.value(node.low), high = this.value(node.high);
-      if (low !== Math.trunc(low) || high !== Math.trunc(high) || high < low) throw nodeFail(node, "argmax needs whole numbers low <= high");
+      if (low !== trunc(low) || high !== trunc(high) || high < low) throw nodeFail(node, "argmax needs whole numbers low <= high");
       if (high - low + 1 > this.limits.maxArgmaxRange) throw nodeFail(node, "argmax range is larger than " + fmtInt(this.limits.maxArgmaxRange));
       var v = node.variable, hadSaved = v in this.env, saved = this.env[v];
       var bestK = low, best = -Infinity;
@@ -1749,7 +1749,7 @@
         for (var i = 0; i < this.choices.length; i++) if (value === this.choices[i].value) return null;
         return this.name + " must be one of " + this.choices.map(function (c) { return formatNumber(c.value); }).join(", ");
       }
-      if (this.integer && value !== Math.trunc(value)) return this.name + " must be a whole number";
+      if (this.integer && value !== trunc(value)) return this.name + " must be a whole number";
       if (this.low !== null && this.high !== null && !(this.low <= value && value <= this.high)) {
         return this.name + " must be between " + formatNumber(this.low) + " and " + formatNumber(this.high);
       }
@@ -1919,7 +1919,7 @@
           throw ComputeError("unexpected " + repr(opts[i]) + "; after a range come 'step N' and 'integer'", optsAt + optsText.indexOf(opts[i]), opts[i].length);
         }
       }
-      if (step !== null && step === Math.trunc(step) && low === Math.trunc(low)) integer = true;
+      if (step !== null && step === trunc(step) && low === trunc(low)) integer = true;
       return new Parameter(name, defaultValue, low, high, step, integer, []);
     },
     choices: function (text, at) {
@@ -2097,7 +2097,7 @@
     },
     exactText: function (env) {
       var a = this.answer, value = env.answer;
-      return formatQuantity(value * a.unit.factor, a.unit, value === Math.trunc(value) ? null : 10, true);
+      return formatQuantity(value * a.unit.factor, a.unit, value === trunc(value) ? null : 10, true);
     },
     expectProblem: function (env) {
       if (this.expect === null) return null;

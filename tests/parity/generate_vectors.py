@@ -193,7 +193,7 @@ def vectors() -> list[dict]:
         for expected, unit, display, tolerance in ANSWER_CASES:
             add("answer", text=text, expected=expected, unit=unit, display=display, tolerance=tolerance)
     for spelling in reference.spellings():
-        for text in {spelling, spelling.lower(), spelling.upper(), f" {spelling} ", f"{spelling}/s", f"k{spelling}"}:
+        for text in sorted({spelling, spelling.lower(), spelling.upper(), f" {spelling} ", f"{spelling}/s", f"k{spelling}"}):
             add("unit", text=text)
     for text in ["", "  ", "GB/s", "MiB / s", "tokens/s", "B per token", "k tokens/s", "/s", "GB/", "a/b", "GB/s/s",
                  "M B", "Mb", "mb", "MB", "x" * 41, "µs", "μs", "\u212aB", "GB per", "per s", "B per token per s"]:

@@ -60,14 +60,14 @@ class NodeEngine:
         return json.loads(line, object_hook=_decode, parse_int=_int)
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.close()  # node's readline ends: the process exits by itself
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
 
     def __enter__(self) -> "NodeEngine":
         return self
