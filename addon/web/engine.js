@@ -1568,10 +1568,12 @@
       var v = node.variable, hadSaved = v in this.env, saved = this.env[v];
       var bestK = low, best = -Infinity;
       try {
-        for (var k = low; k <= high; k++) {
-          this.env[v] = k + 0;
+        // Python walks range(int(low), int(high) + 1): count, do not step k (above 2^53, k + 1 is k)
+        for (var i = 0, count = high - low + 1; i < count; i++) {
+          var k = low + i + 0;  // float(k): the same rounding, half to even
+          this.env[v] = k;
           var val = this.value(node.body);
-          if (val > best) { bestK = k + 0; best = val; }
+          if (val > best) { bestK = k; best = val; }
         }
       } finally {
         if (!hadSaved) delete this.env[v]; else this.env[v] = saved;

@@ -57,6 +57,9 @@ EXPRESSIONS = [
     "argmax(1, 1, 2, 3)", "argmax(_k, 1, 2, 3)", "argmax(max, 1, 2, 3)", "argmax(k, 1, 2)", "argmax(k, 1, 2, k, 5)",
     "argmax(k, 1, 1024, argmax(j, 1, 1024, j*k))", "argmax(k, 1, 3, k) + k", "argmax(q, 1, 3, q) + q",
     "argmax(k, 1, 3, argmax(k, 1, 2, k))",
+    # found by the differential fuzz: above 2^53 engine.js's k + 1 was k, an endless loop to the step limit
+    "argmax(j, 999999999999999999999, 999999999999999999999, 1 + j)", "argmax(k, 2**53, 2**53 + 2, -(k - 2**53 - 1)**2)",
+    "argmax(k, -2**53 - 4, -2**53, k * 0)", "argmax(k, c, c, k) > argmax(k, 1, 3, k) == answer", "argmax(k, 1e308, 1e308, k)",
     # names
     "x", "zz", "answer", "_x", "__class__", "__import__", "nan", "inf", "NaN", "Infinity", "-nan", "1 / inf", "max",
     "sqrt + 1", "print", "True", "False", "None", "None + 1", "...", "match", "case", "_",

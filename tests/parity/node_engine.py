@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,10 +51,15 @@ class NodeEngine:
             text=True, encoding="utf-8", bufsize=1,
         )
 
-    def request(self, op: str, **fields: Any) -> dict[str, Any]:
+    def request(self, op: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
+        """One request, one reply; no reply within ``timeout`` seconds is a hang: TimeoutError."""
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write(json.dumps({"op": op, **fields}, allow_nan=False) + "\n")
         self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            self.process.kill()
+            raise TimeoutError(f"engine.js gave no answer within {timeout:.0f} s (a hang?) on {op} {str(fields)[:200]}")
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"node exited (code {self.process.poll()}) on {op} {str(fields)[:200]}")
