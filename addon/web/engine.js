@@ -307,7 +307,9 @@
     return x !== x ? "nan" : x > 0 ? "inf" : "-inf";
   }
   function fmtInt(n) { return group3(String(n)); }
-  function decimalExponent(a) { return exactDecimal(a).p; }  // floor(log10(a)), exactly
+  function decimalExponent(a, digits) {  // units._decimal_exponent: the exponent once rounded to `digits` figures
+    return roundDigits(exactDecimal(a), Math.max(1, digits)).p;
+  }
 
   function formatNumber(value, digits, trim) {
     if (digits === undefined) digits = null;
@@ -319,7 +321,7 @@
       digits = 4;
     }
     if (value === 0) return "0";
-    var magnitude = decimalExponent(Math.abs(value));
+    var magnitude = decimalExponent(Math.abs(value), digits);
     if (magnitude >= 15 || magnitude < -5) return pyExp(value, Math.max(0, digits - 1));
     var decimals = Math.max(0, digits - 1 - magnitude);
     var text = pyFixed(value, decimals, true);
