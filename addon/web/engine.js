@@ -442,6 +442,7 @@
     if (y === 1) return x;
     var sign = 1;
     if (x < 0) { x = -x; if (Math.abs(y) < 9007199254740992 && y % 2 !== 0) sign = -1; }
+    if (x === 1) return sign;  // (-1) ** y, y whole
     var exact = exactIntegerPower(x, y);
     if (exact !== null) return sign * exact;
     var l = logDD(x), rough = y * l[0];

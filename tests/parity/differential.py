@@ -7,8 +7,8 @@ counted and reported, not failed, each by a stated, checkable cause:
 - "libm": the Python core re-run with a correctly rounded math.exp and math.pow (crlibm.py) gives
   exactly engine.js's result: glibc rounded the last bit of an exp or pow differently.
 - "unicode": the results are the same once every character that Python's Unicode database (Unicode
-  14 in Python 3.11) does not know is taken as itself: Python's repr escapes it as unassigned, the
-  JavaScript engine's newer Unicode shows it.
+  14 in Python 3.11) does not know is taken as itself, on both sides: Python's repr escapes it as
+  unassigned, the JavaScript engine's newer Unicode may show it.
 
 Anything else is a disagreement: the test fails with both results.
 """
@@ -61,6 +61,6 @@ def judge(js: NodeEngine, op: str, request: dict[str, Any]) -> tuple[str, Any, A
         rounded = reference.run(op, dict(request))
     if reference.same(rounded, script):
         return "libm", python, script
-    if reference.same(_normalized(python), script):
+    if reference.same(_normalized(python), _normalized(script)):
         return "unicode", python, script
     return "DIFFERENT", python, script
