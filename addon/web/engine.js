@@ -15,6 +15,7 @@
  *   ComputeCardsEngine.parseCompute(source[, limits]) -> model        (compute.parse_compute)
  *       throws {name: "ComputeError", message, offset, length, syntax}   offsets in code points
  *   model.parameters, model.presets, model.names            as Python (names: sorted array)
+ *   model.answer: {unit, display, digits, tolerance, ...}   as Python's AnswerSpec
  *   model.defaults() -> {name: number}
  *   model.validateValues(values) -> {name: number}         (ComputeModel.resolve; throws ComputeError)
  *   model.evaluate(values) -> {param..., variable..., answer: number}   (throws ComputeError)
@@ -26,7 +27,8 @@
  *   model.randomValues([rng]) -> {name: number}            rng(): a number in [0, 1) (default Math.random)
  *   ComputeCardsEngine.parseExpression(source[, limits]) -> {names, evaluate(env)}
  *   ComputeCardsEngine.checkAnswer(text, expected, unit, tolerance, displayUnit) -> verdict
- *       tolerance: {relative: 0.01, absolute: null} (absolute in base units); units from parseUnit
+ *       units from parseUnit; tolerance from Tolerance(relative, absolute) (relative 0.01 = 1%;
+ *       absolute in base units, or null); a card's own: model.answer.tolerance
  *   ComputeCardsEngine.readAnswer(text) -> {number, unit, bare} | reason string
  *   ComputeCardsEngine.parseUnit(text) -> unit {symbol, factor, dimension, note} | null
  *   ComputeCardsEngine.formatNumber(value[, digits[, trim]]), formatQuantity(value, unit[, digits[, trim]])
