@@ -468,6 +468,11 @@
     if (y === 0 || x === 1) return 1;
     if (x === 0 || x !== x || y !== y || !isFinite(x) || !isFinite(y)) return Math.pow(x, y);
     if (y === 1) return x;
+    // IEEE's own correctly rounded operations where they are x ** y (no near-tie can fool them:
+    // 1.7976931348623157e308 ** 0.5 lies 1e-20 ulp from a midpoint)
+    if (y === 0.5 && x > 0) return Math.sqrt(x);
+    if (y === 2) return x * x;
+    if (y === -1) return 1 / x;
     var sign = 1;
     if (x < 0) { x = -x; if (Math.abs(y) < 9007199254740992 && y % 2 !== 0) sign = -1; }
     if (x === 1) return sign;  // (-1) ** y, y whole
