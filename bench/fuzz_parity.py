@@ -113,8 +113,8 @@ def main() -> int:
         "",
         f"Python {platform.python_version()}, node {version}, {platform.machine()}; seed {args.seed}; {wall:.0f} s wall clock "
         f"(one node process, JSON lines). Generators: tests/hostile/ (as bench/fuzz_language.py); judge: "
-        "tests/parity/differential.py. *libm*: Python's glibc rounded an exp or pow differently from the correctly "
-        "rounded value engine.js computes (the core re-run with a correctly rounded exp/pow agrees exactly). "
+        "tests/parity/differential.py. *libm*: Python's glibc rounded an exp, pow or log differently from the correctly "
+        "rounded value engine.js computes (the core re-run with correctly rounded ones agrees exactly). "
         "*unicode*: a character Python 3.11's Unicode 14 does not know, which node's newer Unicode shows.",
         "",
         f"**{total:,} examples: {different:,} disagreements.**",
