@@ -10,9 +10,11 @@ var vm = require("vm");
 
 var ENGINE_PATH = path.join(__dirname, "..", "..", "addon", "web", "engine.js");
 
-function loadEngine() {
+function loadEngine(options) {
   // A fresh context per load, like a card page: the script defines window.ComputeCardsEngine.
+  // options.noTypedArrays: as a WebView without Float64Array (the engine's fallback path).
   var sandbox = { Math: Math };
+  if (options && options.noTypedArrays) { sandbox.Float64Array = undefined; sandbox.Uint32Array = undefined; }
   sandbox.window = sandbox;
   vm.createContext(sandbox);
   vm.runInContext(fs.readFileSync(ENGINE_PATH, "utf8"), sandbox, { filename: "engine.js" });

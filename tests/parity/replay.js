@@ -2,16 +2,18 @@
 /*
  * Replay the shared test vectors (tests/parity/data/vectors.json, made by generate_vectors.py from
  * the Python core) through engine.js; print every difference; exit 1 if there is one.
- *     node tests/parity/replay.js [vectors.json]
+ *     node tests/parity/replay.js [vectors.json] [--no-typed-arrays]
  */
 "use strict";
 var fs = require("fs");
 var path = require("path");
 var parity = require("./ops.js");
 
-var file = process.argv[2] || path.join(__dirname, "data", "vectors.json");
+var args = process.argv.slice(2), noTypedArrays = args.indexOf("--no-typed-arrays") >= 0;
+args = args.filter(function (a) { return a.indexOf("--") !== 0; });
+var file = args[0] || path.join(__dirname, "data", "vectors.json");
 var data = JSON.parse(fs.readFileSync(file, "utf8"));
-var E = parity.loadEngine();
+var E = parity.loadEngine({ noTypedArrays: noTypedArrays });
 var ops = parity.makeOps(E);
 var failures = [], counts = {};
 

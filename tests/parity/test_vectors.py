@@ -27,6 +27,14 @@ def test_engine_js_replays_every_vector(node: str) -> None:
     assert " 0 differences" in run.stdout
 
 
+def test_engine_js_replays_every_vector_without_typed_arrays(node: str) -> None:
+    # the fallback for a WebView without Float64Array: doubles taken apart with arithmetic alone
+    check = "var vm = require('vm'), s = {Float64Array: undefined}; vm.createContext(s); console.log(vm.runInContext('typeof Float64Array', s))"
+    assert subprocess.run([node, "-e", check], capture_output=True, text=True).stdout.strip() == "undefined"
+    run = subprocess.run([node, str(HERE / "replay.js"), str(VECTORS), "--no-typed-arrays"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+
+
 def test_the_replay_fails_on_a_wrong_vector(node: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(VECTORS.read_text(encoding="utf-8"))
     wrong = next(v for v in data["vectors"] if v["op"] == "expr" and "value" in v["output"])
