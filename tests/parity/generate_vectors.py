@@ -233,7 +233,13 @@ def generate() -> str:
         "spellings": reference.spellings(),
         "vectors": vectors_correctly_rounded(),
     }
-    return json.dumps(data, ensure_ascii=True, indent=0, allow_nan=False, sort_keys=True) + "\n"
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, sort_keys=True, separators=(",", ":"))
+
+    head = {k: v for k, v in data.items() if k != "vectors"}
+    lines = [f"{dump(k)}:{dump(v)}," for k, v in sorted(head.items())]
+    body = ",\n".join(dump(v) for v in data["vectors"])  # one vector a line: a change is a one-line diff
+    return "{\n" + "\n".join(lines) + '\n"vectors":[\n' + body + "\n]}\n"
 
 
 def main() -> int:
