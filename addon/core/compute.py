@@ -46,6 +46,11 @@ class Choice:
     label: str
 
 
+def _uniform(rng: random.Random, low: float, high: float) -> float:
+    """random.Random.uniform's own formula, drawing with rng.random() only."""
+    return low + (high - low) * rng.random()
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A value the learner can change: a default and either a range or a set of choices."""
@@ -72,13 +77,13 @@ class Parameter:
 
     def random_value(self, rng: random.Random) -> float:
         """A value a learner could have picked: a choice, or a point of the range (log-uniform when wide)."""
-        if self.choices:
-            return rng.choice(self.choices).value
+        if self.choices:  # rng.random() only (not rng.choice): engine.js draws the same from the same numbers
+            return self.choices[min(int(rng.random() * len(self.choices)), len(self.choices) - 1)].value
         low, high = float(self.low), float(self.high)  # type: ignore[arg-type]
         if low > 0 and high / low > 100:
-            value = math.exp(rng.uniform(math.log(low), math.log(high)))
+            value = math.exp(_uniform(rng, math.log(low), math.log(high)))
         else:
-            value = rng.uniform(low, high)
+            value = _uniform(rng, low, high)
         if self.step:  # a point of the grid low, low + step, ... that lies within the range
             count = math.floor((high - low) / self.step + 1e-9)
             value = low + min(max(round((value - low) / self.step), 0), count) * self.step
@@ -253,13 +258,14 @@ class ComputeModel:
         tolerance = self.answer.tolerance.describe(self.answer.unit)
         return f"expect says {self.expect.text.strip()} but the answer at the defaults is {both}; tolerance {tolerance}"
 
-    def random_values(self, seed: int | None = None) -> dict[str, float]:
+    def random_values(self, seed: int | None = None, rng: random.Random | None = None) -> dict[str, float]:
         """New numbers: a random value for every parameter (a preset's parameters included).
 
+        ``rng``: any object with ``random()`` (default ``random.Random(seed)``); nothing else is drawn.
         With ``require`` lines, draws again until the values meet them (at most ``RANDOM_TRIES``
         times; then the defaults, which always do).
         """
-        rng = random.Random(seed)
+        rng = rng or random.Random(seed)
         for _ in range(RANDOM_TRIES if self.requires else 1):
             values = {p.name: p.random_value(rng) for p in self.parameters}
             if not self.requires or self.requirement_problem(values) is None:

@@ -172,7 +172,7 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
         digits = 4
     if value == 0:
         return "0"
-    magnitude = math.floor(math.log10(abs(value)))
+    magnitude = _decimal_exponent(value, digits)
     if magnitude >= 15 or magnitude < -5:
         return f"{value:.{max(0, digits - 1)}e}"
     decimals = max(0, digits - 1 - magnitude)
@@ -182,6 +182,16 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     return text
+
+
+def _decimal_exponent(value: float, digits: int) -> int:
+    """The decimal exponent of ``value`` once rounded to ``digits`` significant figures, exactly.
+
+    9.9996 to 4 figures is 10.00 (exponent 1), 999.9999999999999 is 1,000: the figures shown are the
+    figures asked for. (math.floor(math.log10(x)) saw the exponent before rounding, and its last bit
+    depends on the platform's libm.)
+    """
+    return int(f"{abs(value):.{max(0, digits - 1)}e}".rpartition("e")[2])
 
 
 def format_quantity(value: float, unit: Unit, digits: int | None = None, trim: bool | None = None) -> str:
