@@ -2,7 +2,8 @@
 
 Hooks only (no monkey-patching). Config is read with ``getConfig`` each time a card is shown.
 The panel appears in the reviewer; in Browse > Preview and the card layout screen it is absent and
-the card reads as the build wrote it (placeholders at their default values).
+the card reads as the build wrote it (placeholders at their default values). In all three, host.js
+keeps the note type's own template panel (template.js) off: with the add-on there is one panel.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 # registering the hooks is all the add-on does while Anki starts.
 
 WEB_CSS, WEB_JS = "panel.css", "panel.js"
+WEB_HOST_JS = "host.js"  # keeps the note type's own template panel off in the add-on's pages: one panel
 REVIEW_KINDS = ("reviewQuestion", "reviewAnswer")
 
 
@@ -70,8 +72,13 @@ class ComputeCardsAddon:
     # -- hooks --------------------------------------------------------------------------
 
     def on_webview_will_set_content(self, web_content: WebContent, context: Any) -> None:
+        from aqt.browser.previewer import Previewer
+        from aqt.clayout import CardLayout
+
+        base = f"/_addons/{self.package}/web/"
+        if isinstance(context, (Reviewer, Previewer, CardLayout)):
+            web_content.js.append(base + WEB_HOST_JS)
         if isinstance(context, Reviewer):
-            base = f"/_addons/{self.package}/web/"
             web_content.css.append(base + WEB_CSS)
             web_content.js.append(base + WEB_JS)
 
