@@ -12,6 +12,7 @@ import hashlib
 import html
 import re
 import json
+from pathlib import Path
 
 NOTETYPE_NAME = "Compute Card"
 NOTETYPE_ID = 1_764_288_000_019  # 2025-11-28, chosen once; never change it
@@ -30,17 +31,51 @@ FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
 COMPUTE_FIELD = "Compute"
 SORT_FIELD = 0
 
+# The card template runs the compute engine itself (AnkiDroid, AnkiMobile, AnkiWeb, desktop without
+# the add-on): engine.js, panel.js and template.js are inlined, one <script> each, so a new build's
+# code always travels with the note type (see ARCHITECTURE.md, "The live card template"). The Compute
+# field sits in an inert <template>: nothing in it runs or loads; template.js reads it as DOM text.
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TEMPLATE_SCRIPTS = ("engine.js", "panel.js", "template.js")  # in load order
+TEMPLATE_STYLES = ("panel.css",)
+TEMPLATE_START = '<script>window.ComputeCardsTemplate && ComputeCardsTemplate.start("{side}");</script>'
+
+
+def _web_asset(name: str) -> str:
+    """A file of addon/web, checked to be safe to inline in a card template."""
+    text = (WEB_DIR / name).read_text(encoding="utf-8").strip()
+    # Anki's template language would read {{ in the code as a field; </script or <!-- ends or hides a script.
+    for bad in ("{{", "</script", "<!--", "</style"):
+        if bad in text.lower():
+            raise ValueError(f"addon/web/{name} contains {bad!r}, which cannot go inline in a card template")
+    return text
+
+
+def _live(side: str) -> str:
+    """The live panel of one side: the Compute field (inert) and the scripts that read it."""
+    scripts = "".join(f"<script>\n{_web_asset(name)}\n</script>\n" for name in TEMPLATE_SCRIPTS)
+    return (
+        "{{#Compute}}\n"
+        '<template id="cc-compute">{{Compute}}</template>\n'
+        + scripts
+        + TEMPLATE_START.format(side=side) + "\n"
+        + "{{/Compute}}\n"
+    )
+
+
 QUESTION_TEMPLATE = """\
 <div class="cc-card cc-question">{{Front}}</div>
-"""
+""" + _live("question")
 
+# The hidden \(\) makes every client load its MathJax on the answer side, for the worked formula.
 ANSWER_TEMPLATE = """\
 <div class="cc-card cc-question">{{Front}}</div>
 <hr id="answer">
 <div class="cc-card cc-answer">{{Back}}</div>
 {{#Formula}}<div class="cc-card cc-formula">{{Formula}}</div>{{/Formula}}
 {{#Source}}<div class="cc-card cc-source">Source: {{Source}}</div>{{/Source}}
-"""
+{{#Compute}}<span class="cc-mathjax-hint" hidden>\\(\\)</span>{{/Compute}}
+""" + _live("answer")
 
 CSS = """\
 .card {
@@ -62,7 +97,10 @@ CSS = """\
 .cc-source { margin-top: 1em; font-size: 0.7em; color: #6e6e73; }
 .nightMode .cc-source, .night_mode .cc-source { color: #a1a1a6; }
 .nightMode .cc-formula, .night_mode .cc-formula { border-left-color: #8aa8ff; background: rgba(138, 168, 255, 0.12); }
-"""
+.cc-card table { display: block; max-width: 100%; overflow-x: auto; }
+.cc-card mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+.cc-card img { max-width: 100%; height: auto; }
+""" + "\n".join(_web_asset(name) for name in TEMPLATE_STYLES) + "\n"
 
 # What forces a full sync when it changes: fields and templates (names, ids, order) and the sort field.
 SCHEMA = {
