@@ -92,6 +92,8 @@ class PhoneServer:
                         self._send(200, kind, target.read_bytes())
                     else:
                         self._send(404, "text/plain", b"not found")
+                elif url.path == "/favicon.ico":  # Chromium asks; a WebView does not
+                    self._send(204, "image/x-icon", b"")
                 else:
                     self._send(404, "text/plain", b"not found")
 

@@ -24,7 +24,7 @@ RELEASE_APKG = Path(__file__).resolve().parent / "data" / "release-b006b29.apkg"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 KV = "kv-cache-llama-8b"
 SPEC = "spec-speedup"
-GQA = "gqa"  # a card without a compute block
+MEDUSA = "medusa"  # a card without a compute block
 
 # Cards a shared deck could carry: the panel must say what is wrong and the card stay reviewable.
 EXTRA = {
@@ -112,7 +112,7 @@ def phone(deck):
     from tests.support.phone_server import PhoneServer
 
     server = PhoneServer()
-    for name in (KV, SPEC, GQA, *EXTRA):
+    for name in (KV, SPEC, MEDUSA, *EXTRA):
         server.add(name, *deck.sides(name))
     with server:
         yield server

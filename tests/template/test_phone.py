@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.support.browser import as_phone, chromium, console_errors, screenshot, tap
-from tests.template.conftest import GQA, KV, SCREENSHOTS, SPEC
+from tests.template.conftest import KV, MEDUSA, SCREENSHOTS, SPEC
 
 READY = "!!document.querySelector('#cc-panel[data-cc-host=\"template\"][data-cc-mounted]')"
 
@@ -182,7 +182,7 @@ def test_nothing_leaks_to_the_next_card_or_the_next_showing(driver, phone):
 
 
 def test_a_card_without_a_compute_block_gets_no_panel(driver, phone):
-    show(driver, phone, GQA, "question", ready=False)
+    show(driver, phone, MEDUSA, "question", ready=False)
     wait(driver, "document.readyState === 'complete'")
     assert js(driver, "document.getElementById('cc-panel')") is None
     assert console_errors(driver) == []
