@@ -101,7 +101,7 @@
   function placeholderKeys(root) {
     var seen = {};
     var keys = [];
-    root.querySelectorAll(".cc-value[data-cc-value]").forEach(function (span) {
+    Array.prototype.forEach.call(root.querySelectorAll(".cc-value[data-cc-value]"), function (span) {
       var key = span.getAttribute("data-cc-value");
       if (!seen[key]) { seen[key] = true; keys.push(key); }
     });
@@ -109,7 +109,7 @@
   }
 
   function rewritePlaceholders(root, texts) {
-    root.querySelectorAll(".cc-value[data-cc-value]").forEach(function (span) {
+    Array.prototype.forEach.call(root.querySelectorAll(".cc-value[data-cc-value]"), function (span) {
       var text = texts[span.getAttribute("data-cc-value")];
       if (typeof text === "string") span.textContent = text;
     });
