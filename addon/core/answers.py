@@ -62,15 +62,17 @@ class Typed:
 
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2009\u202f\u2007\u3000\t"), " ")
 _SPACES.update({ord("\u2212"): "-", ord("\u2013"): "-", ord("\uff05"): "%"})
+# Digits are ASCII 0-9 only ([0-9], not \d, which would also take Arabic-Indic and other digits that
+# float() happens to accept): the card template's JavaScript engine reads the same answers the same way.
 _NUMBER = re.compile(
     r"""(?P<sign>[+-]?)[ ]?
-        (?P<int>\d{1,3}(?:,\d{3})+(?![\d])|\d{1,3}(?:[ _]\d{3})+(?![\d])|\d+)?
-        (?P<frac>[.,]\d*)?
-        (?P<exp>[eE][+-]?\d+)?""",
+        (?P<int>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]{1,3}(?:[ _][0-9]{3})+(?![0-9])|[0-9]+)?
+        (?P<frac>[.,][0-9]*)?
+        (?P<exp>[eE][+-]?[0-9]+)?""",
     re.X,
 )
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_TIMES_TEN = re.compile(r"^[×x*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})|^[×x*·]\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]{1,4})")
+_TIMES_TEN = re.compile(r"^[×x*·]\s*10\s*(?:\^|\*\*)\s*([+-]?[0-9]{1,3})|^[×x*·]\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]{1,4})")
 _BARE_PREFIX = {"k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 
 
@@ -100,11 +102,9 @@ def read_answer(text: str) -> Typed | str:
     if sci:
         try:
             exponent = int((sci.group(1) or sci.group(2)).translate(_SUPERSCRIPT))
-            number *= 10.0**exponent
         except ValueError:  # a lone superscript sign: "5×10⁻"
             return "That number cannot be read."
-        except OverflowError:  # "5×10^999"
-            return "That number is too large."
+        number *= float(f"1e{exponent}")  # correctly rounded (no libm pow); "5×10^999" is inf: too large below
         rest = rest[sci.end():].strip()
     if not math.isfinite(number):
         return "That number is too large."

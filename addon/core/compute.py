@@ -68,8 +68,8 @@ class Parameter:
 
     def random_value(self, rng: random.Random) -> float:
         """A value a learner could have picked: a choice, or a point of the range (log-uniform when wide)."""
-        if self.choices:
-            return rng.choice(self.choices).value
+        if self.choices:  # rng.random() only (not rng.choice): engine.js draws the same from the same numbers
+            return self.choices[min(int(rng.random() * len(self.choices)), len(self.choices) - 1)].value
         low, high = float(self.low), float(self.high)  # type: ignore[arg-type]
         if low > 0 and high / low > 100:
             value = math.exp(rng.uniform(math.log(low), math.log(high)))

@@ -9,15 +9,16 @@ from typing import Literal
 class ComputeError(Exception):
     """A problem in a compute block or expression, at ``offset`` characters into its source."""
 
-    def __init__(self, message: str, offset: int = 0, length: int = 1) -> None:
+    def __init__(self, message: str, offset: int = 0, length: int = 1, syntax: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.length = max(1, length)
+        self.syntax = syntax  # raised by Python's own parser (ast.parse): its wording is CPython's, not ours
 
     def shifted(self, by: int) -> "ComputeError":
         """The same error with its offset moved ``by`` characters (an expression inside a block)."""
-        return ComputeError(self.message, self.offset + by, self.length)
+        return ComputeError(self.message, self.offset + by, self.length, self.syntax)
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def _round(x: float, digits: float = 0.0) -> float:
     """Round half away from zero (as taught at school), to ``digits`` decimals."""
     if digits != int(digits) or abs(digits) > 15:
         raise ValueError("round(x, n) needs a whole n between -15 and 15")
-    scale = 10.0 ** int(digits)
+    scale = float(f"1e{int(digits)}")  # correctly rounded, as engine.js has it (no libm pow)
     if not abs(x) * scale < 2.0**52:  # already whole at this scale (and x * scale may overflow)
         return x
     return math.copysign(math.floor(abs(x) * scale + 0.5), x) / scale
@@ -252,7 +252,7 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
     except SyntaxError as e:
         lead = len(source) - len(source.lstrip())
         offset = lead + max(0, (e.offset or 1) - 1) if (e.lineno or 1) == 1 else len(source)
-        raise ComputeError(_syntax_message(e), min(offset, len(source))) from None
+        raise ComputeError(_syntax_message(e), min(offset, len(source)), syntax=True) from None
     except (RecursionError, MemoryError, ValueError, OverflowError):
         raise ComputeError("expression is too deeply nested or too large", 0) from None
     lead = len(source) - len(source.lstrip())

@@ -18,7 +18,9 @@ from .diagnostics import ComputeError
 from .units import Unit, format_number, format_quantity, parse_unit
 
 PLACEHOLDER = re.compile(r"\{\{(?P<inner>[^{}\n]{0,80})\}\}")
-_INNER = re.compile(r"\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?::\s*(?P<unit>[^:]*?)\s*)?(?::\s*(?P<digits>\d{1,2})\s*)?$")
+# [0-9], not \d (which takes other scripts' digits), and \Z, not $ (which also matches before a final
+# line break): what engine.js's regex accepts, exactly.
+_INNER = re.compile(r"\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?::\s*(?P<unit>[^:]*?)\s*)?(?::\s*(?P<digits>[0-9]{1,2})\s*)?\Z")
 SPAN_CLASS = "cc-value"
 SPAN_ATTRIBUTE = "data-cc-value"
 

@@ -149,7 +149,7 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
         digits = 4
     if value == 0:
         return "0"
-    magnitude = math.floor(math.log10(abs(value)))
+    magnitude = _decimal_exponent(value)
     if magnitude >= 15 or magnitude < -5:
         return f"{value:.{max(0, digits - 1)}e}"
     decimals = max(0, digits - 1 - magnitude)
@@ -159,6 +159,15 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     return text
+
+
+def _decimal_exponent(value: float) -> int:
+    """The exponent of ``value`` in scientific notation, exactly: 999.9999999999999 is 9.99...e+02.
+
+    (math.floor(math.log10(x)) rounds up to the next power of ten just below it, and its last digit
+    depends on the platform's libm; 18 significant digits never round a double up to 10**k.)
+    """
+    return int(f"{abs(value):.17e}".rpartition("e")[2])
 
 
 def format_quantity(value: float, unit: Unit, digits: int | None = None, trim: bool | None = None) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
+from ..core.answer_side import answer_verdict, used_values, worked_latex
 from ..core.answers import Tolerance, Verdict, check_answer
 from ..core.compute import ComputeModel, parse_compute
 from ..core.diagnostics import ComputeError
@@ -90,11 +91,17 @@ def initial_values(model: ComputeModel, settings: Settings) -> dict[str, float]:
     return model.random_values() if settings.new_numbers_every_show else model.defaults()
 
 
+def _tolerance(model: ComputeModel, settings: Settings) -> Tolerance:
+    """The card's tolerance, or the config's."""
+    if settings.tolerance_percent is None:
+        return model.answer.tolerance
+    return Tolerance(relative=settings.tolerance_percent / 100)
+
+
 def verdict(model: ComputeModel, text: str, env: Mapping[str, float], settings: Settings) -> Verdict:
     """Judge ``text`` against an evaluation ``env`` (ComputeModel.evaluate): the card's tolerance, or the config's."""
     answer = model.answer
-    tolerance = answer.tolerance if settings.tolerance_percent is None else Tolerance(relative=settings.tolerance_percent / 100)
-    return check_answer(text, env["answer"], answer.unit, tolerance, answer.display)
+    return check_answer(text, env["answer"], answer.unit, _tolerance(model, settings), answer.display)
 
 
 def placeholder_keys(card_html: str) -> list[str]:
@@ -140,42 +147,15 @@ def error_panel(message: str) -> str:
     )
 
 
-def _latex_text(text: str) -> str:
-    escaped = re.sub(r"([%&#$_{}])", r"\\\1", text.replace("\\", "").replace("^", "").replace("~", ""))
-    return r"\text{" + escaped + "}"
-
-
-def worked_latex(model: ComputeModel, env: Mapping[str, float]) -> str:
-    """``2 \\times 32 \\times ... = \\text{1,073,741,824 B} \\approx \\text{1.074 GB}``."""
-    exact, expected = model.exact_text(env), model.expected_text(env)
-    latex = model.worked(env, latex=True) + " = " + _latex_text(exact)
-    if expected != exact:
-        latex += r" \approx " + _latex_text(expected)
-    return latex
-
-
 def answer_panel(model: ComputeModel, values: Mapping[str, float], typed: str, settings: Settings) -> str:
     """The answer side: the values used, the learner's answer and verdict, the expected value, the worked formula."""
     env = model.evaluate(values)
-    keys: list[str] = []
-    for parameter in model.parameters:
-        keys.append(parameter.name)
-        if parameter.choices:
-            keys.append(parameter.name + ":label")
-    texts = format_keys(keys, model, env)
-    chips = []
-    for parameter in model.parameters:
-        shown = texts.get(parameter.name, "")
-        label = texts.get(parameter.name + ":label")
-        if label and label != shown:
-            shown = f"{shown} ({label})"
-        chips.append(
-            f'<span class="cc-chip" data-cc-used="{html.escape(parameter.name)}">'
-            f"<code>{html.escape(parameter.name)}</code> = {html.escape(shown)}</span>"
-        )
-    judged = verdict(model, typed, env, settings)
-    state = judged.state if typed.strip() else "incomplete"
-    message = judged.message if typed.strip() else "No answer typed."
+    chips = [
+        f'<span class="cc-chip" data-cc-used="{html.escape(name)}"><code>{html.escape(name)}</code> = {html.escape(shown)}</span>'
+        for name, shown in used_values(model, env)
+    ]
+    judged = answer_verdict(model, typed, env, _tolerance(model, settings))
+    state, message = judged.state, judged.message
     typed_html = html.escape(typed.strip()) if typed.strip() else "—"
     return (
         f'<div id="cc-panel" class="cc-panel" data-cc-side="answer" data-state="{state}">'
