@@ -42,13 +42,50 @@ TEMPLATE_START = '<script>window.ComputeCardsTemplate && ComputeCardsTemplate.st
 
 
 def _web_asset(name: str) -> str:
-    """A file of addon/web, checked to be safe to inline in a card template."""
+    """A file of addon/web, made safe to inline in a card template (or refused)."""
     text = (WEB_DIR / name).read_text(encoding="utf-8").strip()
-    # Anki's template language would read {{ in the code as a field; </script or <!-- ends or hides a script.
+    if name.endswith(".js"):
+        text = _without_field_braces(text, name)
+    # Anki's template language would read {{ as a field; </script or <!-- ends or hides a script.
     for bad in ("{{", "</script", "<!--", "</style"):
         if bad in text.lower():
             raise ValueError(f"addon/web/{name} contains {bad!r}, which cannot go inline in a card template")
     return text
+
+
+def _without_field_braces(code: str, name: str) -> str:
+    """``{{`` inside a JavaScript string or comment written ``{\\u007b`` (the same string for JavaScript,
+    no field for Anki's template language); ``{{`` in code itself is refused."""
+    out: list[str] = []
+    quote = ""  # the open string's quote, "" in code
+    i, n = 0, len(code)
+    while i < n:
+        c = code[i]
+        if quote:
+            if c == "\\":
+                out.append(code[i:i + 2])
+                i += 2
+                continue
+            if c == quote or c == "\n":
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif code.startswith("//", i) or code.startswith("/*", i):
+            end = code.find("\n" if code[i + 1] == "/" else "*/", i + 2)
+            end = n if end < 0 else end
+            out.append(code[i:end].replace("{{", "{ {"))
+            i = end
+            continue
+        elif code.startswith("{{", i):
+            line = code.count("\n", 0, i) + 1
+            raise ValueError(f"addon/web/{name}:{line}: '{{{{' in code cannot go inline in a card template")
+        if quote and code.startswith("{{", i):
+            out.append("{\\u007b")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _live(side: str) -> str:
