@@ -165,7 +165,7 @@ def test_the_previewer_shows_the_card_live_with_no_errors(anki, qtbot, js_errors
     try:
         web = previewer._web
         _wait(web, qtbot, READY)
-        assert "8 KV heads" in _eval(web, qtbot, "document.getElementById('qa').innerText")
+        assert "8 GQA heads" in _eval(web, qtbot, "document.getElementById('qa').innerText")
         previewer._state = "answer"
         previewer.render_card()
         _wait(web, qtbot, ANSWER)
@@ -184,7 +184,7 @@ def test_the_card_layout_screen_shows_the_card_with_no_errors(anki, qtbot, js_er
     try:
         web = layout.preview_web
         _wait(web, qtbot, "!!document.querySelector('#qa .cc-question')")
-        assert "8 KV heads" in _eval(web, qtbot, "document.getElementById('qa').innerText")
+        assert "8 GQA heads" in _eval(web, qtbot, "document.getElementById('qa').innerText")
         _wait(web, qtbot, "!!document.querySelector('#cc-panel')")  # live here too, or a short message
         assert js_errors == []
     finally:
