@@ -23,6 +23,9 @@
 
   var STORE_KEY = "compute-cards:shown";
   var MAX_MESSAGE_CHARS = 160;
+  // The display-math delimiters built from pieces: clients load MathJax only for a card whose HTML holds a math
+  // delimiter, and this file is inlined in the question side too, which needs none.
+  var DISPLAY_MATH = ["\\" + "[", "\\" + "]"];
   var memory = {}; // where sessionStorage is missing or refuses (the desktop page lives on: enough there)
 
   var store = {
@@ -94,7 +97,7 @@
 
   function parameterValues(model, env) {
     var values = {};
-    model.toJSON().parameters.forEach(function (p) { values[p.name] = env[p.name]; });
+    model.parameters.forEach(function (p) { values[p.name] = env[p.name]; });
     return values;
   }
 
@@ -197,28 +200,17 @@
       } catch (e) { /* stored values this card refuses: its defaults */ }
     }
     var env = model.evaluate(values);
-    var keys = placeholderKeys(document);
-    var chipKeys = [];
-    var parameters = model.toJSON().parameters;
-    parameters.forEach(function (p) {
-      chipKeys.push(p.name);
-      if (Array.isArray(p.choices)) chipKeys.push(p.name + ":label");
-    });
-    rewritePlaceholders(document, engine.formatKeys(keys, model, env));
-    var texts = engine.formatKeys(chipKeys, model, env);
-
-    var used = el("div", { class: "cc-used" }, parameters.map(function (p) {
-      var shown = texts[p.name] || "";
-      var label = texts[p.name + ":label"];
-      if (label && label !== shown) shown += " (" + label + ")";
-      return el("span", { class: "cc-chip", "data-cc-used": p.name }, [
-        el("code", { text: p.name }), document.createTextNode(" = " + shown),
+    rewritePlaceholders(document, engine.formatKeys(placeholderKeys(document), model, env));
+    // the same pieces as the add-on's answer panel (addon/core/answer_side.py, mirrored in engine.js)
+    var used = el("div", { class: "cc-used" }, engine.usedValues(model, env).map(function (u) {
+      return el("span", { class: "cc-chip", "data-cc-used": u.name }, [
+        el("code", { text: u.name }), document.createTextNode(" = " + u.text),
       ]);
     }));
-    var verdict = typed.trim() ? model.check(typed, values) : { state: "incomplete", message: "No answer typed." };
-    var state_ = typed.trim() ? verdict.state : "incomplete";
+    var verdict = engine.answerVerdict(model, typed, env);
+    var state_ = verdict.state;
     var worked = el("div", { id: "cc-worked", class: "cc-worked" });
-    worked.textContent = "\\[" + engine.workedLatex(model, env) + "\\]";
+    worked.textContent = DISPLAY_MATH[0] + engine.workedLatex(model, env) + DISPLAY_MATH[1];
 
     panel.textContent = "";
     panel.setAttribute("data-state", state_);

@@ -132,6 +132,15 @@ def test_typed_answers_are_checked_live_with_units(driver, phone):
     assert console_errors(driver) == []
 
 
+def test_only_the_answer_side_makes_the_client_load_mathjax(deck):
+    """Clients load MathJax only for a card with math in its HTML: the panel's code must not look like math."""
+    from tests.support.phone_server import needs_mathjax
+
+    question, answer = deck.sides(KV)  # a question without math of its own
+    assert not needs_mathjax(question)
+    assert needs_mathjax(answer)  # for the worked formula
+
+
 def test_answer_side_is_a_fresh_page_with_the_values_used(driver, phone):
     show(driver, phone, KV, "question")
     tap_step(driver, "seq_len", "up")
