@@ -116,3 +116,18 @@ def phone(deck):
         server.add(name, *deck.sides(name))
     with server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def gui_hooks_restored():
+    """An add-on installed by a test registers gui_hooks that pytest-anki2 does not remove: restore them
+    after each test, as tests/reviewer/conftest.py does, so later tests do not run them twice."""
+    if "aqt" not in sys.modules:
+        yield
+        return
+    from aqt import gui_hooks
+
+    saved = {name: list(hook._hooks) for name, hook in vars(gui_hooks).items() if isinstance(getattr(hook, "_hooks", None), list)}
+    yield
+    for name, hooks in saved.items():
+        getattr(gui_hooks, name)._hooks[:] = hooks
