@@ -140,7 +140,7 @@ def measure(question: str, answer: str, runs: int, keys: int, throttle: float) -
             if run:
                 interactive.append(ready - reached)
                 from_response.append(ready - response_end)
-        driver.execute_script("return " + VERDICT_WATCH)
+        assert driver.execute_script("return " + VERDICT_WATCH.strip()) is True
         driver.execute_script("document.getElementById('cc-answer').focus()")
         typed = 0
         while typed < keys:

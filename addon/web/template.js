@@ -3,7 +3,7 @@
  *
  * The note type's templates carry engine.js, panel.js and this file inline, then call
  *   ComputeCardsTemplate.start("question" | "answer")
- * It reads the note's Compute field from <template id="cc-compute"> (inert: nothing in it runs or
+ * It reads the note's Compute field from the template element #cc-compute (inert: nothing in it runs or
  * loads; read as DOM text, never as HTML), parses it with ComputeCardsEngine and
  *   - question side: mounts the same panel as the add-on (ComputeCards.mount) with a bridge backed
  *     by the engine, and keeps the learner's values and typed answer in sessionStorage;
