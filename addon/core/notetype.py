@@ -8,10 +8,12 @@ build warns when ``SCHEMA`` changes (see README, "Publishing changes").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
-import re
 import json
+import re
+import sys
 from pathlib import Path
 
 NOTETYPE_NAME = "Compute Card"
@@ -41,6 +43,7 @@ TEMPLATE_STYLES = ("panel.css",)
 TEMPLATE_START = '<script>window.ComputeCardsTemplate && ComputeCardsTemplate.start("{side}");</script>'
 
 
+@functools.lru_cache(maxsize=None)
 def _web_asset(name: str) -> str:
     """A file of addon/web, made safe to inline in a card template (or refused)."""
     text = (WEB_DIR / name).read_text(encoding="utf-8").strip()
@@ -53,39 +56,25 @@ def _web_asset(name: str) -> str:
     return text
 
 
+# A JavaScript string, a comment, or a {{ outside both (regex literals are not told apart: a quote in
+# one would be read as a string, which a test of the inlined code would show).
+_JS_PIECE = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*.*?\*/|\{\{""", re.S)
+
+
 def _without_field_braces(code: str, name: str) -> str:
-    """``{{`` inside a JavaScript string or comment written ``{\\u007b`` (the same string for JavaScript,
-    no field for Anki's template language); ``{{`` in code itself is refused."""
-    out: list[str] = []
-    quote = ""  # the open string's quote, "" in code
-    i, n = 0, len(code)
-    while i < n:
-        c = code[i]
-        if quote:
-            if c == "\\":
-                out.append(code[i:i + 2])
-                i += 2
-                continue
-            if c == quote or c == "\n":
-                quote = ""
-        elif c in "\"'":
-            quote = c
-        elif code.startswith("//", i) or code.startswith("/*", i):
-            end = code.find("\n" if code[i + 1] == "/" else "*/", i + 2)
-            end = n if end < 0 else end
-            out.append(code[i:end].replace("{{", "{ {"))
-            i = end
-            continue
-        elif code.startswith("{{", i):
-            line = code.count("\n", 0, i) + 1
+    """``{{`` inside a JavaScript string written ``{\\u007b`` (the same string for JavaScript, no field
+    for Anki's template language), inside a comment ``{ {``; ``{{`` in code itself is refused."""
+
+    def piece(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text == "{{":
+            line = code.count("\n", 0, m.start()) + 1
             raise ValueError(f"addon/web/{name}:{line}: '{{{{' in code cannot go inline in a card template")
-        if quote and code.startswith("{{", i):
-            out.append("{\\u007b")
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+        if text.startswith("/"):
+            return text.replace("{{", "{ {")
+        return text.replace("{{", "{\\u007b")
+
+    return code if "{{" not in code else _JS_PIECE.sub(piece, code)
 
 
 def _live(side: str) -> str:
@@ -100,21 +89,21 @@ def _live(side: str) -> str:
     )
 
 
-QUESTION_TEMPLATE = """\
+_QUESTION_CARD = """\
 <div class="cc-card cc-question">{{Front}}</div>
-""" + _live("question")
+"""
 
 # The hidden \(\) makes every client load its MathJax on the answer side, for the worked formula.
-ANSWER_TEMPLATE = """\
+_ANSWER_CARD = """\
 <div class="cc-card cc-question">{{Front}}</div>
 <hr id="answer">
 <div class="cc-card cc-answer">{{Back}}</div>
 {{#Formula}}<div class="cc-card cc-formula">{{Formula}}</div>{{/Formula}}
 {{#Source}}<div class="cc-card cc-source">Source: {{Source}}</div>{{/Source}}
 {{#Compute}}<span class="cc-mathjax-hint" hidden>\\(\\)</span>{{/Compute}}
-""" + _live("answer")
+"""
 
-CSS = """\
+_CARD_CSS = """\
 .card {
   font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 20px;
@@ -137,7 +126,27 @@ CSS = """\
 .cc-card table { display: block; max-width: 100%; overflow-x: auto; }
 .cc-card mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
 .cc-card img { max-width: 100%; height: auto; }
-""" + "\n".join(_web_asset(name) for name in TEMPLATE_STYLES) + "\n"
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _look() -> dict[str, str]:
+    """The templates and CSS with the web assets inlined: read on first use (the build), not when the add-on starts."""
+    return {
+        "QUESTION_TEMPLATE": _QUESTION_CARD + _live("question"),
+        "ANSWER_TEMPLATE": _ANSWER_CARD + _live("answer"),
+        "CSS": _CARD_CSS + "\n".join(_web_asset(name) for name in TEMPLATE_STYLES) + "\n",
+    }
+
+
+def __getattr__(name: str) -> str:
+    """``QUESTION_TEMPLATE``, ``ANSWER_TEMPLATE`` and ``CSS``, assembled on first use (PEP 562)."""
+    if name in ("QUESTION_TEMPLATE", "ANSWER_TEMPLATE", "CSS"):
+        value = _look()[name]
+        globals()[name] = value  # later reads (and a test's monkeypatch) see a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # What forces a full sync when it changes: fields and templates (names, ids, order) and the sort field.
 SCHEMA = {
@@ -155,7 +164,8 @@ def schema_fingerprint() -> str:
 
 def look_fingerprint() -> str:
     """A digest of templates and CSS: when it changes, the note type gets a newer mtime."""
-    blob = json.dumps([NOTETYPE_NAME, QUESTION_TEMPLATE, ANSWER_TEMPLATE, CSS, SCHEMA], sort_keys=True)
+    this = sys.modules[__name__]  # the attributes (assembled on first use, or a test's edit)
+    blob = json.dumps([NOTETYPE_NAME, this.QUESTION_TEMPLATE, this.ANSWER_TEMPLATE, this.CSS, SCHEMA], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
