@@ -29,9 +29,12 @@ bench: $(VENV)/.test-deps
 	$(PY) bench/run.py
 	$(PY) bench/addon_latency.py
 
-# 100,000 generated expressions, blocks and answers through the core (figures: bench/results/fuzz_language.md)
+# 100,000 generated expressions, blocks and answers through the core (figures: bench/results/fuzz_language.md),
+# then 100,000 through the core and engine.js side by side (bench/results/fuzz_parity.md)
 fuzz: $(VENV)/.test-deps
+	bash scripts/system-deps.sh
 	$(PY) bench/fuzz_language.py --examples 100000
+	$(PY) bench/fuzz_parity.py --examples 100000
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -42,6 +42,11 @@ class Choice:
     label: str
 
 
+def _uniform(rng: random.Random, low: float, high: float) -> float:
+    """random.Random.uniform's own formula, drawing with rng.random() only."""
+    return low + (high - low) * rng.random()
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A value the learner can change: a default and either a range or a set of choices."""
@@ -72,9 +77,9 @@ class Parameter:
             return self.choices[min(int(rng.random() * len(self.choices)), len(self.choices) - 1)].value
         low, high = float(self.low), float(self.high)  # type: ignore[arg-type]
         if low > 0 and high / low > 100:
-            value = math.exp(rng.uniform(math.log(low), math.log(high)))
+            value = math.exp(_uniform(rng, math.log(low), math.log(high)))
         else:
-            value = rng.uniform(low, high)
+            value = _uniform(rng, low, high)
         if self.step:  # a point of the grid low, low + step, ... that lies within the range
             count = math.floor((high - low) / self.step + 1e-9)
             value = low + min(max(round((value - low) / self.step), 0), count) * self.step
@@ -210,9 +215,12 @@ class ComputeModel:
         tolerance = self.answer.tolerance.describe(self.answer.unit)
         return f"expect says {self.expect.text.strip()} but the answer at the defaults is {both}; tolerance {tolerance}"
 
-    def random_values(self, seed: int | None = None) -> dict[str, float]:
-        """New numbers: a random value for every parameter (a preset's parameters included)."""
-        rng = random.Random(seed)
+    def random_values(self, seed: int | None = None, rng: random.Random | None = None) -> dict[str, float]:
+        """New numbers: a random value for every parameter (a preset's parameters included).
+
+        ``rng``: any object with ``random()`` (default ``random.Random(seed)``); nothing else is drawn.
+        """
+        rng = rng or random.Random(seed)
         return {p.name: p.random_value(rng) for p in self.parameters}
 
     def worked(self, values: Mapping[str, float], latex: bool = False) -> str:

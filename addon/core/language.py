@@ -248,6 +248,7 @@ def parse_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Expression
     try:
         with warnings.catch_warnings():  # "1if x else 2", "0x1for 1": refused, not a warning on stderr
             warnings.simplefilter("error", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # "'\d'": an invalid escape in a string, refused anyway
             tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
         lead = len(source) - len(source.lstrip())

@@ -18,9 +18,8 @@ from .diagnostics import ComputeError
 from .units import Unit, format_number, format_quantity, parse_unit
 
 PLACEHOLDER = re.compile(r"\{\{(?P<inner>[^{}\n]{0,80})\}\}")
-# [0-9], not \d (which takes other scripts' digits), and \Z, not $ (which also matches before a final
-# line break): what engine.js's regex accepts, exactly.
-_INNER = re.compile(r"\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?::\s*(?P<unit>[^:]*?)\s*)?(?::\s*(?P<digits>[0-9]{1,2})\s*)?\Z")
+# [0-9], not \d (which takes other scripts' digits, as int() does): what engine.js's regex accepts.
+_INNER = re.compile(r"\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?::\s*(?P<unit>[^:]*?)\s*)?(?::\s*(?P<digits>[0-9]{1,2})\s*)?$")
 SPAN_CLASS = "cc-value"
 SPAN_ATTRIBUTE = "data-cc-value"
 

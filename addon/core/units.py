@@ -149,7 +149,7 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
         digits = 4
     if value == 0:
         return "0"
-    magnitude = _decimal_exponent(value)
+    magnitude = _decimal_exponent(value, digits)
     if magnitude >= 15 or magnitude < -5:
         return f"{value:.{max(0, digits - 1)}e}"
     decimals = max(0, digits - 1 - magnitude)
@@ -161,13 +161,14 @@ def format_number(value: float, digits: int | None = None, trim: bool | None = N
     return text
 
 
-def _decimal_exponent(value: float) -> int:
-    """The exponent of ``value`` in scientific notation, exactly: 999.9999999999999 is 9.99...e+02.
+def _decimal_exponent(value: float, digits: int) -> int:
+    """The decimal exponent of ``value`` once rounded to ``digits`` significant figures, exactly.
 
-    (math.floor(math.log10(x)) rounds up to the next power of ten just below it, and its last digit
-    depends on the platform's libm; 18 significant digits never round a double up to 10**k.)
+    9.9996 to 4 figures is 10.00 (exponent 1), 999.9999999999999 is 1,000: the figures shown are the
+    figures asked for. (math.floor(math.log10(x)) saw the exponent before rounding, and its last bit
+    depends on the platform's libm.)
     """
-    return int(f"{abs(value):.17e}".rpartition("e")[2])
+    return int(f"{abs(value):.{max(0, digits - 1)}e}".rpartition("e")[2])
 
 
 def format_quantity(value: float, unit: Unit, digits: int | None = None, trim: bool | None = None) -> str:

@@ -245,6 +245,7 @@
     if (i < 0) { digits.unshift("1"); p += 1; } else digits[i] = String.fromCharCode(digits[i].charCodeAt(0) + 1);
     return { d: digits.join("").replace(/0+$/, ""), p: p };
   }
+  function trunc(x) { return x < 0 ? Math.ceil(x) : Math.floor(x); }  // Math.trunc is ES2015
   function isNegative(x) { return x < 0 || (x === 0 && 1 / x < 0); }
   function group3(intPart) {
     var out = "";
@@ -306,7 +307,9 @@
     return x !== x ? "nan" : x > 0 ? "inf" : "-inf";
   }
   function fmtInt(n) { return group3(String(n)); }
-  function decimalExponent(a) { return exactDecimal(a).p; }  // floor(log10(a)), exactly
+  function decimalExponent(a, digits) {  // units._decimal_exponent: the exponent once rounded to `digits` figures
+    return roundDigits(exactDecimal(a), Math.max(1, digits)).p;
+  }
 
   function formatNumber(value, digits, trim) {
     if (digits === undefined) digits = null;
@@ -318,7 +321,7 @@
       digits = 4;
     }
     if (value === 0) return "0";
-    var magnitude = decimalExponent(Math.abs(value));
+    var magnitude = decimalExponent(Math.abs(value), digits);
     if (magnitude >= 15 || magnitude < -5) return pyExp(value, Math.max(0, digits - 1));
     var decimals = Math.max(0, digits - 1 - magnitude);
     var text = pyFixed(value, decimals, true);
@@ -351,6 +354,106 @@
     var m = FLOAT_SPECIAL.exec(t);
     if (m) return m[2].toLowerCase() === "nan" ? NaN : (m[1] === "-" ? -Infinity : Infinity);
     return undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // exp and pow, correctly rounded (but for results within ~2^-100 of a midpoint): CPython calls the
+  // platform's libm (glibc's exp and pow are within 0.52 ulp, correctly rounded in all but rare cases);
+  // V8's Math.pow and Math.exp differ from it in the last bit for about one argument in eight.
+  // Double-double arithmetic (a value as hi + lo), no FMA needed.
+
+  var SPLITTER = 134217729;  // 2^27 + 1
+  function twoSum(a, b) { var s = a + b, bb = s - a; return [s, (a - (s - bb)) + (b - bb)]; }
+  function quickTwoSum(a, b) { var s = a + b; return [s, b - (s - a)]; }
+  function split(a) {
+    if (Math.abs(a) > 6.69692879491417e+299) { var h = split(a * 3.7252902984e-09); return [h[0] * 268435456, h[1] * 268435456]; }
+    var c = SPLITTER * a, hi = c - (c - a);
+    return [hi, a - hi];
+  }
+  function twoProd(a, b) {
+    var p = a * b, as = split(a), bs = split(b);
+    return [p, ((as[0] * bs[0] - p) + as[0] * bs[1] + as[1] * bs[0]) + as[1] * bs[1]];
+  }
+  function ddMul(a, b) { var p = twoProd(a[0], b[0]); return quickTwoSum(p[0], p[1] + (a[0] * b[1] + a[1] * b[0])); }
+  function ddAdd(a, b) {
+    var s = twoSum(a[0], b[0]), t = twoSum(a[1], b[1]);
+    s = quickTwoSum(s[0], s[1] + t[0]);
+    return quickTwoSum(s[0], s[1] + t[1]);
+  }
+  function ddDivInt(a, n) {
+    var q1 = a[0] / n, p = twoProd(q1, n);
+    return quickTwoSum(q1, (((a[0] - p[0]) - p[1]) + a[1]) / n);
+  }
+  var LN2_DD = [0.6931471805599453, 2.3190468138462996e-17];
+  function expDD(x) {  // x: [hi, lo], |x| < 746; returns [hi, lo] and the power of two to scale by
+    var k = Math.round(x[0] / LN2_DD[0]);
+    var r = ddAdd(x, ddAdd(twoProd(-k, LN2_DD[0]), twoProd(-k, LN2_DD[1])));
+    r = [r[0] / 256, r[1] / 256];
+    var sum = [1, 0], term = [1, 0];
+    for (var i = 1; i <= 11; i++) { term = ddDivInt(ddMul(term, r), i); sum = ddAdd(sum, term); }
+    for (var j = 0; j < 8; j++) sum = ddMul(sum, sum);
+    return { dd: sum, k: k };
+  }
+  function scaled(dd, k) {  // round hi + lo, then times 2^k (two steps, so 2^k itself never overflows)
+    var v = dd[0] + dd[1], half = Math.floor(k / 2);
+    var r = v * Math.pow(2, half) * Math.pow(2, k - half);
+    if (Math.abs(r) >= 2.2250738585072014e-308 || r !== r) return r;
+    // a subnormal result: round hi + lo once, to the multiple of 2^-1074 (not to 53 bits, then again)
+    var s = k + 1074, qh = dd[0] * Math.pow(2, s), ql = dd[1] * Math.pow(2, s);
+    var n = Math.floor(qh), frac = (qh - n) + ql, whole = Math.floor(frac);
+    if (frac - whole === 0.5) n = (n + whole) % 2 === 0 ? n + whole : n + whole + 1;
+    else n = n + Math.round(frac);
+    return n * 5e-324;
+  }
+  function expCR(x) {
+    if (x !== x) return x;
+    if (x > 709.8) return Infinity;
+    if (x < -746) return 0;
+    if (x === 0) return 1;
+    var e = expDD([x, 0]);
+    return scaled(e.dd, e.k);
+  }
+  function logDD(x) {  // x > 0 finite: log(x) as [hi, lo], from log(m) + e log 2 with m in [1, 2)
+    var me = decompose(x), m = me[0], e2 = me[1];
+    while (m >= 2) { m /= 2; e2 += 1; }
+    while (m < 1) { m *= 2; e2 -= 1; }
+    var l0 = Math.log(m), ex = expDD([l0, 0]), ev = [ex.dd[0] * Math.pow(2, ex.k), ex.dd[1] * Math.pow(2, ex.k)];
+    var d = twoSum(m, -ev[0]), corr = (d[0] + (d[1] - ev[1])) / ev[0];
+    var l = twoSum(l0, corr);
+    return ddAdd(l, ddAdd(twoProd(e2, LN2_DD[0]), twoProd(e2, LN2_DD[1])));
+  }
+  function exactIntegerPower(x, y) {
+    // x = m * 2^e with m odd, y a whole number from 2 to 64, m^y below 2^62: m^y exactly (it may need
+    // exactly 54 bits, a tie only exact arithmetic rounds to even), else null. Any other x ** y is not
+    // within 2^-100 of a tie, which the double-double path below rounds correctly.
+    if (y !== Math.floor(y) || y < 2 || y > 64) return null;
+    var me = decompose(x), m = me[0], e2 = me[1];
+    while (m % 2 === 0) { m /= 2; e2 += 1; }
+    if (m > 536870912 || y * Math.log(m) / Math.LN2 > 62) return null;
+    var limbs = [m % 1e7, Math.floor(m / 1e7)];
+    if (limbs[1] === 0) limbs.pop();
+    for (var i = 1; i < y; i++) bigMulSmall(limbs, m);
+    var v = Number(bigToString(limbs)), shift = e2 * y, half = Math.floor(shift / 2);
+    return v * Math.pow(2, half) * Math.pow(2, shift - half);
+  }
+  function powCR(x, y) {  // the language's x ** y once its checks passed (not 0 ** negative, not negative ** fraction)
+    if (y === 0 || x === 1) return 1;
+    if (x === 0 || x !== x || y !== y || !isFinite(x) || !isFinite(y)) return Math.pow(x, y);
+    if (y === 1) return x;
+    var sign = 1;
+    if (x < 0) { x = -x; if (Math.abs(y) < 9007199254740992 && y % 2 !== 0) sign = -1; }
+    if (x === 1) return sign;  // (-1) ** y, y whole
+    var exact = exactIntegerPower(x, y);
+    if (exact !== null) return sign * exact;
+    var l = logDD(x), rough = y * l[0];
+    if (rough > 710) return sign * Infinity;
+    if (rough < -746) return sign * 0;
+    var t = twoProd(y, l[0]);
+    t = quickTwoSum(t[0], t[1] + y * l[1]);
+    if (t[0] > 709.8) return sign * Infinity;
+    if (t[0] < -746) return sign * 0;
+    var e = expDD(t);
+    return sign * scaled(e.dd, e.k);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1359,14 +1462,13 @@
   for (var p10 = -15; p10 <= 15; p10++) POW10.push(Number("1e" + p10));
   function pyRound(x, digits) {
     if (digits === undefined) digits = 0.0;
-    if (digits !== Math.trunc(digits) || Math.abs(digits) > 15) throw new PyValueError("round(x, n) needs a whole n between -15 and 15");
-    var scale = POW10[Math.trunc(digits) + 15];  // float(f"1e{n}"): exact, no libm
+    if (digits !== trunc(digits) || Math.abs(digits) > 15) throw new PyValueError("round(x, n) needs a whole n between -15 and 15");
+    var scale = POW10[trunc(digits) + 15];  // float(f"1e{n}"): exact, no libm
     if (!(Math.abs(x) * scale < 4503599627370496)) return x;
     return copysign(Math.floor(Math.abs(x) * scale + 0.5), x) / scale;
   }
   var log10 = Math.log10 ? function (x) { return Math.log10(x); } : function (x) { return Math.log(x) / Math.LN10; };
   var log2 = Math.log2 ? function (x) { return Math.log2(x); } : function (x) { return Math.log(x) / Math.LN2; };
-  if (!Math.trunc) Math.trunc = function (x) { return x < 0 ? Math.ceil(x) : Math.floor(x); };
   function pyMin(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] < best) best = xs[i]; return best; }
   function pyMax(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] > best) best = xs[i]; return best; }
   var IMPL = {
@@ -1377,7 +1479,7 @@
     floor: function (xs) { return Math.floor(xs[0]) + 0; },
     ceil: function (xs) { return Math.ceil(xs[0]) + 0; },
     sqrt: function (xs) { if (xs[0] < 0) throw new PyValueError("sqrt of a negative number"); return Math.sqrt(xs[0]); },
-    exp: function (xs) { var r = Math.exp(xs[0]); if (!isFinite(r)) throw new PyValueError("result is too large"); return r; },
+    exp: function (xs) { var r = expCR(xs[0]); if (!isFinite(r)) throw new PyValueError("result is too large"); return r; },
     log: function (xs) {
       var x = xs[0], base = xs.length > 1 ? xs[1] : Math.E;
       if (x <= 0) throw new PyValueError("log of a number that is not positive");
@@ -1451,28 +1553,30 @@
     },
     power: function (node, base, exponent) {
       if (base === 0 && exponent < 0) throw nodeFail(node, "division by zero (0 to a negative power)");
-      if (base < 0 && exponent !== Math.trunc(exponent)) throw nodeFail(node, "a negative number to a fractional power is not a real number");
+      if (base < 0 && exponent !== trunc(exponent)) throw nodeFail(node, "a negative number to a fractional power is not a real number");
       if (base !== 0 && base !== 1 && base !== -1) {
         var digits = exponent * log10(Math.abs(base));
         if (digits > this.limits.maxPowerDigits) {
           throw nodeFail(node, "power is too large: the result would have about " + pyG(digits, 3) + " digits (limit " + this.limits.maxPowerDigits + ")");
         }
       }
-      var r = Math.pow(base, exponent);
+      var r = powCR(base, exponent);
       if (!isFinite(r)) throw nodeFail(node, "power is too large");
       return r;
     },
     argmax: function (node) {
       var low = this.value(node.low), high = this.value(node.high);
-      if (low !== Math.trunc(low) || high !== Math.trunc(high) || high < low) throw nodeFail(node, "argmax needs whole numbers low <= high");
+      if (low !== trunc(low) || high !== trunc(high) || high < low) throw nodeFail(node, "argmax needs whole numbers low <= high");
       if (high - low + 1 > this.limits.maxArgmaxRange) throw nodeFail(node, "argmax range is larger than " + fmtInt(this.limits.maxArgmaxRange));
       var v = node.variable, hadSaved = v in this.env, saved = this.env[v];
       var bestK = low, best = -Infinity;
       try {
-        for (var k = low; k <= high; k++) {
-          this.env[v] = k + 0;
+        // Python walks range(int(low), int(high) + 1): count, do not step k (above 2^53, k + 1 is k)
+        for (var i = 0, count = high - low + 1; i < count; i++) {
+          var k = low + i + 0;  // float(k): the same rounding, half to even
+          this.env[v] = k;
           var val = this.value(node.body);
-          if (val > best) { bestK = k + 0; best = val; }
+          if (val > best) { bestK = k; best = val; }
         }
       } finally {
         if (!hadSaved) delete this.env[v]; else this.env[v] = saved;
@@ -1599,7 +1703,7 @@
     var ratio = Math.abs(value / target);
     if (!(isFinite(ratio) && ratio > 0)) return "";
     for (var n = 1; n <= 4; n++) {
-      var rs = [Math.pow(1.024, n), 1 / Math.pow(1.024, n)];
+      var rs = [powCR(1.024, n), 1 / powCR(1.024, n)];
       for (var j = 0; j < 2; j++) if (Math.abs(ratio / rs[j] - 1) < 0.005) return " Close: check decimal (MB, GB) against binary (MiB, GiB) units.";
     }
     if (Math.abs(ratio / 8 - 1) < 0.01 || Math.abs(ratio * 8 - 1) < 0.01) return " Off by 8: bits against bytes?";
@@ -1650,7 +1754,7 @@
         for (var i = 0; i < this.choices.length; i++) if (value === this.choices[i].value) return null;
         return this.name + " must be one of " + this.choices.map(function (c) { return formatNumber(c.value); }).join(", ");
       }
-      if (this.integer && value !== Math.trunc(value)) return this.name + " must be a whole number";
+      if (this.integer && value !== trunc(value)) return this.name + " must be a whole number";
       if (this.low !== null && this.high !== null && !(this.low <= value && value <= this.high)) {
         return this.name + " must be between " + formatNumber(this.low) + " and " + formatNumber(this.high);
       }
@@ -1661,7 +1765,7 @@
       var low = this.low, high = this.high, value;
       if (low > 0 && high / low > 100) {
         var a = Math.log(low), b = Math.log(high);
-        value = Math.exp(a + (b - a) * rng());
+        value = expCR(a + (b - a) * rng());
       } else value = low + (high - low) * rng();
       if (this.step) {
         var count = Math.floor((high - low) / this.step + 1e-9);
@@ -1820,7 +1924,7 @@
           throw ComputeError("unexpected " + repr(opts[i]) + "; after a range come 'step N' and 'integer'", optsAt + optsText.indexOf(opts[i]), opts[i].length);
         }
       }
-      if (step !== null && step === Math.trunc(step) && low === Math.trunc(low)) integer = true;
+      if (step !== null && step === trunc(step) && low === trunc(low)) integer = true;
       return new Parameter(name, defaultValue, low, high, step, integer, []);
     },
     choices: function (text, at) {
@@ -1998,7 +2102,7 @@
     },
     exactText: function (env) {
       var a = this.answer, value = env.answer;
-      return formatQuantity(value * a.unit.factor, a.unit, value === Math.trunc(value) ? null : 10, true);
+      return formatQuantity(value * a.unit.factor, a.unit, value === trunc(value) ? null : 10, true);
     },
     expectProblem: function (env) {
       if (this.expect === null) return null;

@@ -16,7 +16,8 @@ from addon.core.units import _EXACT, PLAIN, Unit, format_quantity, parse_unit
 STATES = {"correct", "incorrect", "incomplete", "unit"}
 FALLBACK = "That answer cannot be read."  # check_answer's catch-all: it must never be needed
 UNIT_SPELLINGS = sorted(_EXACT)
-UNITS = [parse_unit(s) for s in ("", "B", "MB", "MiB", "GB", "bit", "Mb", "s", "ms", "µs", "x", "%", "GB/s", "tokens", "FLOP")]
+UNIT_TEXTS = ("", "B", "MB", "MiB", "GB", "bit", "Mb", "s", "ms", "µs", "x", "%", "GB/s", "tokens", "FLOP")
+UNITS = [parse_unit(s) for s in UNIT_TEXTS]
 SIGNS = "+-−–.,eE×x^*·⁻⁺~≈= \u00a0\u2009"
 
 
