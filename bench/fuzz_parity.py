@@ -92,7 +92,8 @@ def main() -> int:
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
     ints = st.integers(0, len(props.UNIT_SPELLINGS) - 1)
     plan = [
-        (Tally("expressions (grammar, broken, random text)"), st.tuples(language.any_expression, language.environments), n * 45 // 100, "expr", props.expression_request),
+        (Tally("expressions (grammar, broken, random text)"), st.tuples(language.any_expression, language.environments), n * 40 // 100, "expr", props.expression_request),
+        (Tally("functions and float operations on any floats"), st.tuples(st.sampled_from(props.FUNCTION_FORMS), props.any_floats, props.any_floats), n * 5 // 100, "expr", props.function_request),
         (Tally("compute blocks (+ typed answer, new numbers)"), st.tuples(language.blocks(), st.text(max_size=30), props.draws), n * 20 // 100, "block", props.block_request),
         (Tally("typed answers"), st.tuples(answers.typed_texts, answers.expected_values, ints, ints, answers.tolerances), n * 25 // 100, "answer", props.answer_request),
         (Tally("number formatting"), st.tuples(st.floats(allow_nan=False), st.one_of(st.none(), st.integers(1, 15)), st.sampled_from([None, True, False])), n * 5 // 100, "number", lambda v, d, t: {"value": repr(v), "digits": d, "trim": t}),

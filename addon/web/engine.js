@@ -15,6 +15,7 @@
  *   ComputeCardsEngine.parseCompute(source[, limits]) -> model        (compute.parse_compute)
  *       throws {name: "ComputeError", message, offset, length, syntax}   offsets in code points
  *   model.parameters, model.presets, model.names            as Python (names: sorted array)
+ *   model.answer: {unit, display, digits, tolerance, ...}   as Python's AnswerSpec
  *   model.defaults() -> {name: number}
  *   model.validateValues(values) -> {name: number}         (ComputeModel.resolve; throws ComputeError)
  *   model.evaluate(values) -> {param..., variable..., answer: number}   (throws ComputeError)
@@ -26,7 +27,8 @@
  *   model.randomValues([rng]) -> {name: number}            rng(): a number in [0, 1) (default Math.random)
  *   ComputeCardsEngine.parseExpression(source[, limits]) -> {names, evaluate(env)}
  *   ComputeCardsEngine.checkAnswer(text, expected, unit, tolerance, displayUnit) -> verdict
- *       tolerance: {relative: 0.01, absolute: null} (absolute in base units); units from parseUnit
+ *       units from parseUnit; tolerance from Tolerance(relative, absolute) (relative 0.01 = 1%;
+ *       absolute in base units, or null); a card's own: model.answer.tolerance
  *   ComputeCardsEngine.readAnswer(text) -> {number, unit, bare} | reason string
  *   ComputeCardsEngine.parseUnit(text) -> unit {symbol, factor, dimension, note} | null
  *   ComputeCardsEngine.formatNumber(value[, digits[, trim]]), formatQuantity(value, unit[, digits[, trim]])
@@ -357,9 +359,9 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // exp and pow, correctly rounded (but for results within ~2^-100 of a midpoint): CPython calls the
-  // platform's libm (glibc's exp and pow are within 0.52 ulp, correctly rounded in all but rare cases);
-  // V8's Math.pow and Math.exp differ from it in the last bit for about one argument in eight.
+  // exp, pow and log, correctly rounded (but for results within ~2^-100 of a midpoint): CPython calls
+  // the platform's libm (glibc's are within 0.52 ulp, correctly rounded in all but rare cases); V8's
+  // Math.pow and Math.exp differ from it in the last bit for about one argument in eight.
   // Double-double arithmetic (a value as hi + lo), no FMA needed.
 
   var SPLITTER = 134217729;  // 2^27 + 1
@@ -413,14 +415,40 @@
     var e = expDD([x, 0]);
     return scaled(e.dd, e.k);
   }
-  function logDD(x) {  // x > 0 finite: log(x) as [hi, lo], from log(m) + e log 2 with m in [1, 2)
+  function mantissaLog(x) {  // x > 0 finite -> {l: log(m) as [hi, lo], e: e} with x = m * 2^e, m in [1, 2)
     var me = decompose(x), m = me[0], e2 = me[1];
     while (m >= 2) { m /= 2; e2 += 1; }
     while (m < 1) { m *= 2; e2 -= 1; }
+    // one Newton step from Math.log (within an ulp): l + (m - exp(l)) / exp(l), in double-double
     var l0 = Math.log(m), ex = expDD([l0, 0]), ev = [ex.dd[0] * Math.pow(2, ex.k), ex.dd[1] * Math.pow(2, ex.k)];
     var d = twoSum(m, -ev[0]), corr = (d[0] + (d[1] - ev[1])) / ev[0];
-    var l = twoSum(l0, corr);
-    return ddAdd(l, ddAdd(twoProd(e2, LN2_DD[0]), twoProd(e2, LN2_DD[1])));
+    return { l: twoSum(l0, corr), e: e2 };
+  }
+  function logDD(x) {  // log(x) as [hi, lo]
+    var ml = mantissaLog(x);
+    return ddAdd(ml.l, ddAdd(twoProd(ml.e, LN2_DD[0]), twoProd(ml.e, LN2_DD[1])));
+  }
+  function ddDiv(a, b) {
+    var q1 = a[0] / b[0], p = twoProd(q1, b[0]);
+    return quickTwoSum(q1, (((a[0] - p[0]) - p[1]) + a[1] - q1 * b[1]) / b[0]);
+  }
+  var LN10_DD = [2.302585092994046, -2.1707562233822494e-16];
+  // Math.log, Math.log2 and Math.log10 differ from glibc's (nearly always correctly rounded) for about
+  // one argument in twenty, one in four hundred and one in eighty: these are correctly rounded too.
+  function logCR(x) {
+    if (!(x > 0) || !isFinite(x)) return Math.log(x);
+    var l = logDD(x);
+    return l[0] + l[1];
+  }
+  function log2CR(x) {
+    if (!(x > 0) || !isFinite(x)) return Math.log(x) / Math.LN2;
+    var ml = mantissaLog(x), r = ddAdd([ml.e, 0], ddDiv(ml.l, LN2_DD));
+    return r[0] + r[1];
+  }
+  function log10CR(x) {
+    if (!(x > 0) || !isFinite(x)) return Math.log(x) / Math.LN10;
+    var r = ddDiv(logDD(x), LN10_DD);
+    return r[0] + r[1];
   }
   function exactIntegerPower(x, y) {
     // x = m * 2^e with m odd, y a whole number from 2 to 64, m^y below 2^62: m^y exactly (it may need
@@ -440,6 +468,11 @@
     if (y === 0 || x === 1) return 1;
     if (x === 0 || x !== x || y !== y || !isFinite(x) || !isFinite(y)) return Math.pow(x, y);
     if (y === 1) return x;
+    // IEEE's own correctly rounded operations where they are x ** y (no near-tie can fool them:
+    // 1.7976931348623157e308 ** 0.5 lies 1e-20 ulp from a midpoint)
+    if (y === 0.5 && x > 0) return Math.sqrt(x);
+    if (y === 2) return x * x;
+    if (y === -1) return 1 / x;
     var sign = 1;
     if (x < 0) { x = -x; if (Math.abs(y) < 9007199254740992 && y % 2 !== 0) sign = -1; }
     if (x === 1) return sign;  // (-1) ** y, y whole
@@ -1467,8 +1500,7 @@
     if (!(Math.abs(x) * scale < 4503599627370496)) return x;
     return copysign(Math.floor(Math.abs(x) * scale + 0.5), x) / scale;
   }
-  var log10 = Math.log10 ? function (x) { return Math.log10(x); } : function (x) { return Math.log(x) / Math.LN10; };
-  var log2 = Math.log2 ? function (x) { return Math.log2(x); } : function (x) { return Math.log(x) / Math.LN2; };
+  var log10 = log10CR, log2 = log2CR;
   function pyMin(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] < best) best = xs[i]; return best; }
   function pyMax(xs) { var best = xs[0]; for (var i = 1; i < xs.length; i++) if (xs[i] > best) best = xs[i]; return best; }
   var IMPL = {
@@ -1484,7 +1516,7 @@
       var x = xs[0], base = xs.length > 1 ? xs[1] : Math.E;
       if (x <= 0) throw new PyValueError("log of a number that is not positive");
       if (base <= 0 || base === 1) throw new PyValueError("log base must be positive and not 1");
-      return Math.log(x) / Math.log(base);
+      return logCR(x) / logCR(base);
     },
     log2: function (xs) { if (xs[0] <= 0) throw new PyValueError("log2 of a number that is not positive"); return log2(xs[0]); },
     log10: function (xs) { if (xs[0] <= 0) throw new PyValueError("log10 of a number that is not positive"); return log10(xs[0]); }
@@ -1764,7 +1796,7 @@
       if (this.choices.length) return this.choices[Math.min(Math.floor(rng() * this.choices.length), this.choices.length - 1)].value;
       var low = this.low, high = this.high, value;
       if (low > 0 && high / low > 100) {
-        var a = Math.log(low), b = Math.log(high);
+        var a = logCR(low), b = logCR(high);
         value = expCR(a + (b - a) * rng());
       } else value = low + (high - low) * rng();
       if (this.step) {

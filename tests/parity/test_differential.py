@@ -93,6 +93,22 @@ def test_compute_fields_agree(js: NodeEngine, html: str) -> None:
     assert_identical(js, "source", {"html": html})
 
 
+# The functions whose results come from libm on the Python side (exp, pow, log...) and the float
+# operations with Python's own rules (% and // signs, round half away from zero), on any floats.
+FUNCTION_FORMS = ["x ** y", "exp(x)", "exp(y)", "log(x)", "log(x, y)", "log2(x)", "log10(x)", "sqrt(x)", "round(x, 2)",
+                  "round(x)", "x % y", "x // y", "x ** 0.5", "x ** 2", "x ** -1", "10 ** y", "y ** 3", "floor(x) + ceil(y)"]
+any_floats = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.floats(-50, 50), st.integers(-40, 40).map(float))
+
+
+def function_request(form: str, x: float, y: float) -> dict:
+    return {"source": form, "env": {"x": x, "y": y}}
+
+
+@given(form=st.sampled_from(FUNCTION_FORMS), x=any_floats, y=any_floats)
+def test_functions_agree(js: NodeEngine, form: str, x: float, y: float) -> None:
+    assert_identical(js, "expr", function_request(form, x, y))
+
+
 @given(value=st.floats(allow_nan=False), digits=st.one_of(st.none(), st.integers(1, 15)), trim=st.sampled_from([None, True, False]))
 def test_number_formatting_agrees(js: NodeEngine, value: float, digits: int | None, trim: bool | None) -> None:
     assert math.isfinite(value) or math.isinf(value)
