@@ -31,6 +31,16 @@ READY = "!!document.querySelector('#cc-panel[data-cc-host=\"template\"][data-cc-
 ANSWER = "!!document.querySelector('#cc-panel[data-cc-host=\"template\"][data-cc-side=\"answer\"] #cc-expected')"
 
 
+# Anki's own evals racing its reviewer page load (no card script involved; see
+# /work/shared/anki-testing.md, "The one flaky failure seen"): Anki calls _showQuestion before
+# reviewer.js is there, or toggles document.body's classes before there is a body.
+_ANKI_RACES = ("showQuestion is not defined", "Cannot read properties of null (reading 'classList')")
+
+
+def _anki_page_race(message: str, line: int) -> bool:
+    return line == 1 and any(race in (message or "") for race in _ANKI_RACES)
+
+
 @pytest.fixture
 def js_errors(monkeypatch):
     """Every JavaScript error any Anki web view logs (AnkiWebPage.javaScriptConsoleMessage), as text."""
@@ -41,7 +51,7 @@ def js_errors(monkeypatch):
     original = AnkiWebPage.javaScriptConsoleMessage
 
     def record(self, level, msg, line, src):
-        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel and not _anki_page_race(msg, line):
             errors.append(f"{src}:{line}: {msg}")
         return original(self, level, msg, line, src)
 
