@@ -223,3 +223,30 @@ def test_with_the_add_on_there_is_one_panel_the_add_ons(anki_session, qtbot, bui
     assert _js(mw, qtbot, "document.querySelectorAll('#cc-panel').length") == 1
     assert _js(mw, qtbot, "document.querySelector('#cc-panel').hasAttribute('data-cc-host')") is False
     assert js_errors == []
+
+
+def test_a_broken_block_shows_a_short_message_and_the_card_is_answered(anki, qtbot, js_errors):
+    from addon.core.notetype import NOTETYPE_ID, compute_field
+
+    mw = anki
+    note = mw.col.new_note(mw.col.models.get(NOTETYPE_ID))
+    note["Front"] = "<p>Broken block</p>"
+    note["Back"] = "<p>The back.</p>"
+    note["Compute"] = compute_field("param x = 1 in 0..\nanswer = x")
+    mw.col.add_note(note, mw.col.decks.id("Extra"))
+    card = note.card_ids()[0]
+    review_card(mw, qtbot, card)
+    wait_js(mw, qtbot, "!!document.querySelector('#cc-panel[data-cc-host=\"template\"][data-state=\"error\"]')")
+    message = _js(mw, qtbot, "document.getElementById('cc-panel').innerText")
+    assert message.startswith("Compute Cards: ") and len(message) < 200
+    assert "Broken block" in _js(mw, qtbot, "document.getElementById('qa').innerText")
+    blur_focus(mw, qtbot)
+    press_key(mw, qtbot, Qt.Key.Key_Space)
+    _wait_state(mw, qtbot, "answer")
+    wait_js(mw, qtbot, "document.getElementById('qa').innerText.includes('The back.')")
+    press_key(mw, qtbot, Qt.Key.Key_3)
+    deadline = time.monotonic() + 10
+    while mw.col.get_card(card).reps != 1:
+        assert time.monotonic() < deadline, "the card was not answered"
+        qtbot.wait(50)
+    assert js_errors == []

@@ -165,6 +165,11 @@ def test_answer_side_is_a_fresh_page_with_the_values_used(driver, phone):
     source = js(driver, "(() => { const m = MathJax.startup.document.getMathItemsWithin(document.getElementById('cc-worked')); return m.length ? m[0].math : ''; })()")
     assert source.startswith(r"2 \times 32 \times 8 \times 128 \times 2 \times 8{,}192 = \text{1,073,741,824 B}"), source
     nothing_cut_off(driver)
+    # the formula is wider than the phone: it scrolls inside its own box, and a finger can scroll it
+    box = js(driver, "(w => [w.scrollWidth, w.clientWidth, getComputedStyle(w).overflowX])(document.getElementById('cc-worked'))")
+    assert box[0] > box[1] and box[2] == "auto", box
+    js(driver, "document.getElementById('cc-worked').scrollLeft = 10000")
+    assert js(driver, "document.getElementById('cc-worked').scrollLeft") > 0
     assert console_errors(driver) == []
 
 
