@@ -8,10 +8,13 @@ build warns when ``SCHEMA`` changes (see README, "Publishing changes").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
-import re
 import json
+import re
+import sys
+from pathlib import Path
 
 NOTETYPE_NAME = "Compute Card"
 NOTETYPE_ID = 1_764_288_000_019  # 2025-11-28, chosen once; never change it
@@ -30,19 +33,77 @@ FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
 COMPUTE_FIELD = "Compute"
 SORT_FIELD = 0
 
-QUESTION_TEMPLATE = """\
+# The card template runs the compute engine itself (AnkiDroid, AnkiMobile, AnkiWeb, desktop without
+# the add-on): engine.js, panel.js and template.js are inlined, one <script> each, so a new build's
+# code always travels with the note type (see ARCHITECTURE.md, "The live card template"). The Compute
+# field sits in an inert <template>: nothing in it runs or loads; template.js reads it as DOM text.
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TEMPLATE_SCRIPTS = ("engine.js", "panel.js", "template.js")  # in load order
+TEMPLATE_STYLES = ("panel.css",)
+TEMPLATE_START = '<script>window.ComputeCardsTemplate && ComputeCardsTemplate.start("{side}");</script>'
+
+
+@functools.lru_cache(maxsize=None)
+def _web_asset(name: str) -> str:
+    """A file of addon/web, made safe to inline in a card template (or refused)."""
+    text = (WEB_DIR / name).read_text(encoding="utf-8").strip()
+    if name.endswith(".js"):
+        text = _without_field_braces(text, name)
+    # Anki's template language would read {{ as a field; </script or <!-- ends or hides a script.
+    for bad in ("{{", "</script", "<!--", "</style"):
+        if bad in text.lower():
+            raise ValueError(f"addon/web/{name} contains {bad!r}, which cannot go inline in a card template")
+    return text
+
+
+# A JavaScript string, a comment, or a {{ outside both (regex literals are not told apart: a quote in
+# one would be read as a string, which a test of the inlined code would show).
+_JS_PIECE = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*.*?\*/|\{\{""", re.S)
+
+
+def _without_field_braces(code: str, name: str) -> str:
+    """``{{`` inside a JavaScript string written ``{\\u007b`` (the same string for JavaScript, no field
+    for Anki's template language), inside a comment ``{ {``; ``{{`` in code itself is refused."""
+
+    def piece(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text == "{{":
+            line = code.count("\n", 0, m.start()) + 1
+            raise ValueError(f"addon/web/{name}:{line}: '{{{{' in code cannot go inline in a card template")
+        if text.startswith("/"):
+            return text.replace("{{", "{ {")
+        return text.replace("{{", "{\\u007b")
+
+    return code if "{{" not in code else _JS_PIECE.sub(piece, code)
+
+
+def _live(side: str) -> str:
+    """The live panel of one side: the Compute field (inert) and the scripts that read it."""
+    scripts = "".join(f"<script>\n{_web_asset(name)}\n</script>\n" for name in TEMPLATE_SCRIPTS)
+    return (
+        "{{#Compute}}\n"
+        '<template id="cc-compute">{{Compute}}</template>\n'
+        + scripts
+        + TEMPLATE_START.format(side=side) + "\n"
+        + "{{/Compute}}\n"
+    )
+
+
+_QUESTION_CARD = """\
 <div class="cc-card cc-question">{{Front}}</div>
 """
 
-ANSWER_TEMPLATE = """\
+# The hidden \(\) makes every client load its MathJax on the answer side, for the worked formula.
+_ANSWER_CARD = """\
 <div class="cc-card cc-question">{{Front}}</div>
 <hr id="answer">
 <div class="cc-card cc-answer">{{Back}}</div>
 {{#Formula}}<div class="cc-card cc-formula">{{Formula}}</div>{{/Formula}}
 {{#Source}}<div class="cc-card cc-source">Source: {{Source}}</div>{{/Source}}
+{{#Compute}}<span class="cc-mathjax-hint" hidden>\\(\\)</span>{{/Compute}}
 """
 
-CSS = """\
+_CARD_CSS = """\
 .card {
   font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 20px;
@@ -62,7 +123,30 @@ CSS = """\
 .cc-source { margin-top: 1em; font-size: 0.7em; color: #6e6e73; }
 .nightMode .cc-source, .night_mode .cc-source { color: #a1a1a6; }
 .nightMode .cc-formula, .night_mode .cc-formula { border-left-color: #8aa8ff; background: rgba(138, 168, 255, 0.12); }
+.cc-card table { display: block; max-width: 100%; overflow-x: auto; }
+.cc-card mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+.cc-card img { max-width: 100%; height: auto; }
 """
+
+
+@functools.lru_cache(maxsize=1)
+def _look() -> dict[str, str]:
+    """The templates and CSS with the web assets inlined: read on first use (the build), not when the add-on starts."""
+    return {
+        "QUESTION_TEMPLATE": _QUESTION_CARD + _live("question"),
+        "ANSWER_TEMPLATE": _ANSWER_CARD + _live("answer"),
+        "CSS": _CARD_CSS + "\n".join(_web_asset(name) for name in TEMPLATE_STYLES) + "\n",
+    }
+
+
+def __getattr__(name: str) -> str:
+    """``QUESTION_TEMPLATE``, ``ANSWER_TEMPLATE`` and ``CSS``, assembled on first use (PEP 562)."""
+    if name in ("QUESTION_TEMPLATE", "ANSWER_TEMPLATE", "CSS"):
+        value = _look()[name]
+        globals()[name] = value  # later reads (and a test's monkeypatch) see a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # What forces a full sync when it changes: fields and templates (names, ids, order) and the sort field.
 SCHEMA = {
@@ -80,7 +164,8 @@ def schema_fingerprint() -> str:
 
 def look_fingerprint() -> str:
     """A digest of templates and CSS: when it changes, the note type gets a newer mtime."""
-    blob = json.dumps([NOTETYPE_NAME, QUESTION_TEMPLATE, ANSWER_TEMPLATE, CSS, SCHEMA], sort_keys=True)
+    this = sys.modules[__name__]  # the attributes (assembled on first use, or a test's edit)
+    blob = json.dumps([NOTETYPE_NAME, this.QUESTION_TEMPLATE, this.ANSWER_TEMPLATE, this.CSS, SCHEMA], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

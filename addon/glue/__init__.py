@@ -20,6 +20,6 @@ def initialize_addon(package: str) -> None:
 
         get_logger = getattr(getattr(aqt.mw, "addonManager", None), "get_logger", None)
         log = get_logger(package) if get_logger is not None else logging.getLogger(f"addon.{package}")
-        log.exception("Compute Cards: this Anki lacks what the panel needs: the panel is off; cards show their default values")
+        log.exception("Compute Cards: this Anki lacks what the panel needs: the panel is off; cards use the note type's own panel (template.js), as on a phone")
         return
     ComputeCardsAddon(package).register()

@@ -2,11 +2,12 @@
 
 Hooks only (no monkey-patching). Config is read with ``getConfig`` each time a card is shown.
 The panel appears in the reviewer; in Browse > Preview and the card layout screen it is absent and
-the card reads as the build wrote it (placeholders at their default values).
+the card reads as the build wrote it (placeholders at their default values). In all three, host.js
+keeps the note type's own template panel (template.js) off: with the add-on there is one panel.
 
 An Anki that lacks a hook or an API the add-on uses gets the add-on without that feature and one
 line in the add-on's log saying so, never an error dialog: without everything the panel needs
-(``PANEL_NEEDS``) there is no panel and cards read with their default values, as on a phone.
+(``PANEL_NEEDS``) the add-on adds nothing and cards run the note type's own panel, as on a phone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 # registering the hooks is all the add-on does while Anki starts.
 
 WEB_CSS, WEB_JS = "panel.css", "panel.js"
+WEB_HOST_JS = "host.js"  # keeps the note type's own template panel off in the add-on's pages: one panel
 REVIEW_KINDS = ("reviewQuestion", "reviewAnswer")
 # What the panel cannot work without: its JS/CSS served and added to the reviewer page, its HTML
 # added to the card, and the pycmd bridge. One missing: no panel at all (a half panel would not answer).
@@ -86,7 +88,7 @@ class ComputeCardsAddon:
             missing.append("AddonManager.setWebExports")
         if missing:
             self.log.warning(
-                "Compute Cards: this Anki (%s) has no %s: the panel is off; cards show their default values",
+                "Compute Cards: this Anki (%s) has no %s: the panel is off; cards use the note type's own panel (template.js), as on a phone",
                 anki_version(), ", ".join(missing),
             )
             return False
@@ -116,8 +118,13 @@ class ComputeCardsAddon:
     # -- hooks --------------------------------------------------------------------------
 
     def on_webview_will_set_content(self, web_content: WebContent, context: Any) -> None:
+        from aqt.browser.previewer import Previewer
+        from aqt.clayout import CardLayout
+
+        base = f"/_addons/{self.package}/web/"
+        if isinstance(context, (Reviewer, Previewer, CardLayout)):
+            web_content.js.append(base + WEB_HOST_JS)
         if isinstance(context, Reviewer):
-            base = f"/_addons/{self.package}/web/"
             web_content.css.append(base + WEB_CSS)
             web_content.js.append(base + WEB_JS)
 

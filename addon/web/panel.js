@@ -120,10 +120,40 @@
     verdict.textContent = "Compute Cards: " + message;
   }
 
+  /* The value one tap on a stepper gives: doubling or halving on wide ranges (128..1,048,576),
+   * else about a twentieth of the range (1-2-5 rounded); on the parameter's grid, within its range. */
+  function stepped(p, value, direction) {
+    var low = Number(p.min), high = Number(p.max);
+    if (!isFinite(value) || !isFinite(low) || !isFinite(high)) return value;
+    var next;
+    if (low > 0 && high / low >= 64) {
+      next = direction > 0 ? value * 2 : value / 2;
+    } else {
+      next = value + direction * niceStep(p, high - low);
+    }
+    if (p.step) next = low + Math.round((next - low) / p.step) * p.step;
+    else if (p.integer) next = Math.round(next);
+    if (p.step && next === value) next = value + direction * p.step;
+    next = Math.min(Math.max(next, low), high);
+    if (p.integer && next !== Math.round(next)) next = direction > 0 ? Math.floor(high) : Math.ceil(low);
+    return Number(next.toPrecision(12));
+  }
+
+  function niceStep(p, span) {
+    var raw = span / 20;
+    if (!(raw > 0)) return p.step || 1;
+    var power = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10));
+    var nice = [1, 2, 5, 10].map(function (m) { return m * power; }).filter(function (m) { return m >= raw; })[0];
+    if (p.step) nice = Math.max(p.step, Math.round(nice / p.step) * p.step);
+    if (p.integer) nice = Math.max(1, Math.round(nice));
+    return nice;
+  }
+
   /* Build the controls in `panel` and keep the page's placeholders and the verdict up to date. */
   function mount(panel, bridge, root) {
     if (!panel || panel.getAttribute("data-cc-mounted")) return;
     panel.setAttribute("data-cc-mounted", "1");
+    panel.classList.add("tappable"); // AnkiMobile: a tap inside the panel must not flip the card
     root = root || document;
     var model = readJSON(panel, "data-cc-model", null);
     var options = readJSON(panel, "data-cc-options", {});
@@ -137,6 +167,7 @@
     var values = Object.assign({}, defaults, readJSON(panel, "data-cc-values", {}));
     var keys = placeholderKeys(root).concat(mathKeys(root));
     var controls = {};
+    var stepButtons = {};
     var evaluating = 0;
     var checking = 0;
 
@@ -144,25 +175,44 @@
     var params = el("div", { class: "cc-params" });
     model.parameters.forEach(function (p) {
       var control;
+      var steppers = [];
       if (Array.isArray(p.choices)) {
-        control = el("select", { "data-cc-param": p.name, id: "cc-param-" + p.name },
+        control = el("select", { "data-cc-param": p.name, id: "cc-param-" + p.name, class: "tappable" },
           p.choices.map(function (c) { return el("option", { value: String(c.value), text: c.label }); }));
       } else {
         control = el("input", {
-          type: "number", "data-cc-param": p.name, id: "cc-param-" + p.name, inputmode: "decimal",
+          type: "number", "data-cc-param": p.name, id: "cc-param-" + p.name, inputmode: "decimal", class: "tappable",
           min: String(p.min), max: String(p.max), step: p.step ? String(p.step) : "any",
+        });
+        // Taps alone must reach every value: AnkiDroid gives a card's own <input> no keyboard by default.
+        steppers = [-1, 1].map(function (direction) {
+          var button = el("button", {
+            type: "button", class: "cc-step tappable", tabindex: "-1", "data-cc-step": direction < 0 ? "down" : "up",
+            "data-cc-for": p.name, "aria-label": (direction < 0 ? "Decrease " : "Increase ") + p.name,
+            text: direction < 0 ? "\u2212" : "+",
+          });
+          button.addEventListener("click", function () {
+            var next = stepped(p, values[p.name], direction);
+            if (next === values[p.name]) return;
+            values[p.name] = next;
+            sync();
+            update(control);
+          });
+          return button;
         });
       }
       controls[p.name] = control;
+      stepButtons[p.name] = steppers;
       control.addEventListener(control.tagName === "SELECT" ? "change" : "input", function () {
         var number = Number(control.value);
         if (control.value === "" || !isFinite(number)) { note(p.name + " needs a number", control); return; }
         values[p.name] = number;
         update(control);
       });
-      params.appendChild(el("label", { class: "cc-param", for: control.id }, [
-        el("span", { class: "cc-param-name", text: p.name }), control,
-      ]));
+      var children = [el("label", { class: "cc-param-name", for: control.id, text: p.name })];
+      if (steppers.length) children.push(steppers[0], control, steppers[1]);
+      else children.push(control);
+      params.appendChild(el("div", { class: "cc-param" }, children));
     });
     panel.appendChild(params);
 
@@ -171,12 +221,12 @@
       var row = el("div", { class: "cc-presets" }, [el("span", { class: "cc-label", text: "Presets" })]);
       if (presets.length <= MAX_PRESET_BUTTONS) {
         presets.forEach(function (preset, i) {
-          var button = el("button", { type: "button", class: "cc-preset", "data-cc-preset": String(i), text: preset.label });
+          var button = el("button", { type: "button", class: "cc-preset tappable", "data-cc-preset": String(i), text: preset.label });
           button.addEventListener("click", function () { apply(preset.values); });
           row.appendChild(button);
         });
       } else {
-        var select = el("select", { class: "cc-preset-select", "data-cc-preset": "list" },
+        var select = el("select", { class: "cc-preset-select tappable", "data-cc-preset": "list" },
           [el("option", { value: "", text: "Choose a preset…" })].concat(presets.map(function (preset, i) {
             return el("option", { value: String(i), text: preset.label });
           })));
@@ -188,8 +238,8 @@
       panel.appendChild(row);
     }
 
-    var newNumbers = el("button", { type: "button", "data-cc-action": "new", text: "New numbers" });
-    var reset = el("button", { type: "button", "data-cc-action": "reset", text: "Reset" });
+    var newNumbers = el("button", { type: "button", class: "tappable", "data-cc-action": "new", text: "New numbers" });
+    var reset = el("button", { type: "button", class: "tappable", "data-cc-action": "reset", text: "Reset" });
     var noteLine = el("span", { class: "cc-note", id: "cc-note", role: "status" });
     panel.appendChild(el("div", { class: "cc-actions" }, [newNumbers, reset, noteLine]));
     newNumbers.addEventListener("click", function () {
@@ -201,7 +251,7 @@
     reset.addEventListener("click", function () { apply(defaults); });
 
     var answer = el("input", {
-      id: "cc-answer", type: "text", autocomplete: "off", spellcheck: "false",
+      id: "cc-answer", type: "text", class: "tappable", autocomplete: "off", spellcheck: "false",
       placeholder: model.show ? "e.g. 12.5 " + model.show : "a number", "aria-describedby": "cc-verdict",
     });
     var verdict = el("span", { id: "cc-verdict", class: "cc-verdict", "data-state": "incomplete", role: "status" });
@@ -245,6 +295,11 @@
     function sync() {
       Object.keys(controls).forEach(function (name) {
         if (values[name] !== undefined) controls[name].value = String(values[name]);
+      });
+      model.parameters.forEach(function (p) {
+        (stepButtons[p.name] || []).forEach(function (button, i) {
+          button.disabled = stepped(p, values[p.name], i ? 1 : -1) === values[p.name];
+        });
       });
     }
 
