@@ -72,8 +72,10 @@
   }
 
   // --- placeholders inside math (builder/markup.py math_html): TeX values, typeset again --------
-  // <span class="cc-math" data-cc-tex="\\(2 \\times {{seq_len}}\\)">: each {{key}} is asked for as
-  // TEX_KEY + key, whose reply is TeX (addon/core/placeholders.py tex_value). Text only: textContent.
+  // <span class="cc-math" data-cc-tex="(the TeX, delimiters included, with placeholders in it)">: each
+  // placeholder key is asked for as TEX_KEY + key, whose reply is TeX (addon/core/placeholders.py
+  // tex_value). Text only: textContent. (No math delimiter in this file: it goes inline into the
+  // note type's templates, and a client loads MathJax for any side whose HTML holds one.)
   var TEX_KEY = "$";
   var MATH_PLACEHOLDER = /\{\{([^{}\n]{1,80})\}\}/g;
 

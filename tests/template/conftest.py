@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,7 @@ HOSTILE_FIELD = (
 class Built:
     deck: Path
     ankiaddon: Path
+    cards: int  # how many cards the build says it built (every one must import as a new note)
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +55,13 @@ def built(tmp_path_factory) -> Built:
     content = work / "content"  # a copy: the build records the new look in the copy's cards.lock.json
     shutil.copytree(ROOT / "content", content)
     run = subprocess.run(
-        [sys.executable, "build.py", "--content", str(content), "--out-dir", str(out), "--no-cache", "-q"],
+        [sys.executable, "build.py", "--content", str(content), "--out-dir", str(out), "--no-cache"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert run.returncode == 0, f"build.py failed:\n{run.stdout}\n{run.stderr}"
-    return Built(deck=out / "ch19-kv-cache.apkg", ankiaddon=out / "compute_cards.ankiaddon")
+    said = re.search(r"built (\d+) cards in 1 deck", run.stdout + run.stderr)
+    assert said, run.stdout + run.stderr
+    return Built(deck=out / "ch19-kv-cache.apkg", ankiaddon=out / "compute_cards.ankiaddon", cards=int(said.group(1)))
 
 
 class Deck:
@@ -101,7 +105,7 @@ def deck(built, tmp_path_factory):
 
     col = Collection(str(tmp_path_factory.mktemp("phone-col") / "collection.anki2"))
     log = import_deck(col, built.deck)
-    assert len(log.new) == 14
+    assert len(log.new) == built.cards
     add_extra_notes(col)
     yield Deck(col)
     col.close()

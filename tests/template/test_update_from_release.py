@@ -9,7 +9,7 @@ type whose templates now carry the live panel, and no media needed for it.
 from __future__ import annotations
 
 import json
-import zipfile
+from pathlib import Path
 
 from addon.core import notetype as spec
 from tests.support.sync_server import Device, SyncKind
@@ -64,11 +64,22 @@ def test_release_to_live_template_is_a_normal_update_and_sync(tmp_path, sync_ser
         assert SyncKind.FULL_UPLOAD not in a.history[1:] and SyncKind.FULL_DOWNLOAD not in b.history[1:]
 
 
-def test_the_live_template_needs_no_media(built):
-    """Inline scripts: nothing for the importer to skip, nothing for the media sync to carry."""
-    with zipfile.ZipFile(built.deck) as package:
-        names = set(package.namelist())
-    media_files = {n for n in names if n.isdigit()}
-    assert media_files == set(), names
+def test_the_live_template_needs_no_media(built, tmp_path):
+    """Inline scripts: nothing for the importer to skip, nothing for the media sync to carry.
+
+    The package's media are exactly the files the cards' fields refer to (the deck's images), none of
+    them a template's `_` file."""
+    from anki.collection import Collection
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        import_apkg(col, built.deck)
+        in_fields = set()
+        for note_id in col.find_notes(""):
+            in_fields |= set(col.media.files_in_str(spec.NOTETYPE_ID, "\n".join(col.get_note(note_id).fields)))
+        imported = {path.name for path in Path(col.media.dir()).iterdir()}
+        assert imported == in_fields and not any(name.startswith("_") for name in imported), (imported, in_fields)
+    finally:
+        col.close()
     for template in (spec.QUESTION_TEMPLATE, spec.ANSWER_TEMPLATE, spec.CSS):
         assert " src=" not in template and "url(" not in template.replace("url(data:", "")
