@@ -89,7 +89,10 @@ def test_ctrl_c_stops_a_build_cleanly(tmp_path):
     before = writer_folders()
     build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out-dir", str(dist),
                               "--no-cache", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True,
+                             # as in a terminal: a test run started in the background (`cmd &` in a script)
+                             # inherits SIGINT ignored, and so would the build, which then never stops
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (writer_folders() - before) and build.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)  # the writer has started: the build is under way
