@@ -122,7 +122,7 @@ def test_number_formatting_agrees(js: NodeEngine, value: float, digits: int | No
 near_names = st.one_of(st.text(alphabet="abn_", min_size=1, max_size=7).filter(lambda s: s[0] != "_"),
                        st.tuples(st.sampled_from(["a", "ab", "ba", "n_"]), st.integers(60, 130), st.sampled_from(["", "b", "ab", "nn"]))
                        .map(lambda t: "a" + t[0] * t[1] + t[2]))
-UNIT_SUFFIXES = ["", "", " [GB]", " [B]", " [ms]", " [$/Mtok]", " [TFLOPS]", " [req/s]", " []", " [furlong]", "[tokens]"]
+UNIT_SUFFIXES = ["", "", "", " [GB]", " [B]", " [ms]", " [$/Mtok]", " [TFLOPS]", " [req/s]", "[tokens]", " [MB]", " [s]"] * 4 + [" []", " [furlong]"]
 compare = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
 require_lines = st.one_of(
     st.tuples(near_names, compare, near_names | st.sampled_from(["1", "4", "0.5"])).map(lambda t: f"require {t[0]} {t[1]} {t[2]}"),
@@ -142,9 +142,21 @@ feature_lines = st.one_of(
 
 @st.composite
 def feature_blocks(draw: st.DrawFn) -> str:
-    lines = draw(st.lists(feature_lines, max_size=8))
-    if draw(st.booleans()):
-        lines.insert(draw(st.integers(0, len(lines))), "answer = " + draw(near_names))
+    """Mostly in the order a block is written (params, presets, requires, variables, answer); sometimes shuffled."""
+    params = draw(st.lists(st.tuples(near_names, st.integers(3, 6), st.integers(0, 3), st.integers(6, 9), st.sampled_from(UNIT_SUFFIXES)),
+                           min_size=1, max_size=3, unique_by=lambda t: t[0]))
+    names = [p[0] for p in params]
+    known = st.one_of(st.sampled_from(names), st.sampled_from(names), st.sampled_from(names), near_names)  # mostly defined, or a letter or two off
+    lines = [f"param {n} = {d} in {lo}..{hi}{u}" for n, d, lo, hi, u in params]
+    lines += [f'preset "P{v}": {n} = {v}' for n, v in draw(st.lists(st.tuples(st.sampled_from(names), st.integers(2, 7)), max_size=2, unique_by=lambda t: t[1]))]
+    lines += [f"require {a} {c} {b}" for a, c, b in draw(st.lists(st.tuples(known, compare, known | st.sampled_from(["1", "4", "0.5"])), max_size=3))]
+    lines += draw(st.lists(feature_lines, max_size=1)) if draw(st.integers(0, 3)) == 3 else []
+    lines += [f"v{i} = {a} {o} {b}{u}" for i, (a, o, b, u) in enumerate(draw(st.lists(
+        st.tuples(known, st.sampled_from(["*", "+", "/", "-", "^", "&", "<<"]), known, st.sampled_from(UNIT_SUFFIXES)), max_size=2)))]
+    if draw(st.integers(0, 9)) != 9:
+        lines.append("answer = " + draw(known))
+    if not draw(st.integers(0, 4)):
+        lines = draw(st.permutations(lines))
     return "\n".join(lines)
 
 
