@@ -1797,7 +1797,8 @@
 
   var RANDOM_TRIES = 100;  // draws of "New numbers" that may miss a block's require lines
   var BLOCK_KEYWORDS = { param: 1, preset: 1, "require": 1, answer: 1, unit: 1, show: 1, digits: 1, tolerance: 1, expect: 1 };
-  var UNIT_SUFFIX_RE = new RegExp(S + "*\\[([^\\[\\]]*)\\]$");  // 'param w = 16 in 1..80 [GB]', 'kv = 2 * n [B]'
+  // (the brackets as \x5b \x5d: a backslash and a bracket in the inlined text would make clients load MathJax)
+  var UNIT_SUFFIX_RE = new RegExp(S + "*\\x5b([^\\x5b\\x5d]*)\\x5d$");  // 'param w = 16 in 1..80 [GB]', 'kv = 2 * n [B]'
   var SETTINGS = ["unit", "show", "digits", "tolerance", "expect"];
   var NUM = "[+-]?(?:[0-9][0-9_]*(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?";
   var NUM_FULL = new RegExp("^" + NUM + "$");
