@@ -72,7 +72,7 @@
   }
 
   // --- placeholders inside math (builder/markup.py math_html): TeX values, typeset again --------
-  // <span class="cc-math" data-cc-tex="\\(2 \\times {{seq_len}}\\)">: each {{key}} is asked for as
+  // <span class="cc-math" data-cc-tex="(the math, 2 \\times {{seq_len}}, with its delimiters)">: each {{key}} is asked for as
   // TEX_KEY + key, whose reply is TeX (addon/core/placeholders.py tex_value). Text only: textContent.
   var TEX_KEY = "$";
   var MATH_PLACEHOLDER = /\{\{([^{}\n]{1,80})\}\}/g;
