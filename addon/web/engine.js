@@ -35,7 +35,9 @@
  *   ComputeCardsEngine.parsePlaceholder(inner) -> {name, unit, digits, key}   (throws ComputeError)
  *   ComputeCardsEngine.placeholderProblem(placeholder, model) -> string | null
  *   ComputeCardsEngine.formatPlaceholder(placeholder, model, env) -> string
- *   ComputeCardsEngine.formatKeys(keys, model, env) -> {key: text}
+ *   ComputeCardsEngine.formatKeys(keys, model, env) -> {key: text}   a key TEX_KEY + k ("$seq_len") -> TeX
+ *   ComputeCardsEngine.TEX_KEY, texValue(text) -> TeX               (placeholders.TEX_KEY, tex_value)
+ *   model.requires, model.units, model.unitOf(name)        as Python (require lines; '[unit]' on a line)
  *   ComputeCardsEngine.computeSource(fieldHtml) -> block source   (notetype.compute_source)
  *   ComputeCardsEngine.workedLatex(model, env) -> LaTeX            (answer_side.worked_latex)
  *   ComputeCardsEngine.usedValues(model, env) -> [{name, text}]    (answer_side.used_values)
@@ -336,6 +338,9 @@
     var number = formatNumber(value / unit.factor, digits, trim);
     if (!unit.symbol) return number;
     if (unit.symbol === "%" || unit.symbol === "\u00d7") return number + unit.symbol;
+    if (unit.symbol.charAt(0) === "$") {  // money is written before the number: $2.5, $3/M tokens, -$1
+      return (number.charAt(0) === "-" ? "-" : "") + "$" + number.replace(/^-+/, "") + unit.symbol.slice(1);
+    }
     return number + " " + unit.symbol;
   }
 
@@ -492,25 +497,33 @@
   // ---------------------------------------------------------------------------------------------
   // Units (units.py): a dimension is exponents over BASES
 
-  var BASES = ["B", "s", "token", "FLOP", "block"];
-  var NONE = [0, 0, 0, 0, 0], DATA = [1, 0, 0, 0, 0], TIME = [0, 1, 0, 0, 0], FREQUENCY = [0, -1, 0, 0, 0];
+  var BASES = ["B", "s", "token", "FLOP", "block", "request", "USD"];
+  var NDIM = BASES.length;
+  function dim(exponents) {  // units.dim: {B: 1, s: -1} -> [1, -1, 0, 0, 0, 0, 0]
+    var d = [];
+    for (var i = 0; i < NDIM; i++) d.push(exponents && has(exponents, BASES[i]) ? exponents[BASES[i]] : 0);
+    return d;
+  }
+  var NONE = dim(), DATA = dim({ B: 1 }), TIME = dim({ s: 1 }), FREQUENCY = dim({ s: -1 }), MONEY = dim({ USD: 1 });
   var KIND_NAMES = [
     [NONE, "a plain number"], [DATA, "a data size"], [TIME, "a time"], [FREQUENCY, "a frequency"],
-    [[1, -1, 0, 0, 0], "a bandwidth"], [[0, 0, 1, 0, 0], "a number of tokens"], [[0, -1, 1, 0, 0], "a token rate"],
-    [[0, 0, 0, 1, 0], "an amount of compute (FLOPs)"], [[0, -1, 0, 1, 0], "a compute rate (FLOP/s)"],
-    [[0, 0, 0, 0, 1], "a number of blocks"], [[1, 0, -1, 0, 0], "a data size per token"]
+    [dim({ B: 1, s: -1 }), "a bandwidth"], [dim({ token: 1 }), "a number of tokens"], [dim({ token: 1, s: -1 }), "a token rate"],
+    [dim({ FLOP: 1 }), "an amount of compute (FLOPs)"], [dim({ FLOP: 1, s: -1 }), "a compute rate (FLOP/s)"],
+    [dim({ block: 1 }), "a number of blocks"], [dim({ B: 1, token: -1 }), "a data size per token"],
+    [dim({ request: 1 }), "a number of requests"], [dim({ request: 1, s: -1 }), "a request rate"],
+    [MONEY, "an amount of money"], [dim({ USD: 1, token: -1 }), "a price per token"], [dim({ USD: 1, s: -1 }), "a price per time"]
   ];
-  function sameDim(a, b) { for (var i = 0; i < 5; i++) if (a[i] !== b[i]) return false; return true; }
-  function kindName(dim) {
-    for (var i = 0; i < KIND_NAMES.length; i++) if (sameDim(KIND_NAMES[i][0], dim)) return KIND_NAMES[i][1];
+  function sameDim(a, b) { for (var i = 0; i < NDIM; i++) if (a[i] !== b[i]) return false; return true; }
+  function kindName(d) {
+    for (var i = 0; i < KIND_NAMES.length; i++) if (sameDim(KIND_NAMES[i][0], d)) return KIND_NAMES[i][1];
     var parts = [];
-    for (var j = 0; j < 5; j++) if (dim[j]) parts.push(BASES[j] + "^" + dim[j]);
+    for (var j = 0; j < NDIM; j++) if (d[j]) parts.push(BASES[j] + "^" + d[j]);
     return "a quantity in " + parts.join(" ");
   }
   function Unit(symbol, factor, dimension, note) {
     return freeze({ symbol: symbol, factor: factor, dimension: freeze(dimension), note: note || "" });
   }
-  function dimOf(base) { var d = [0, 0, 0, 0, 0]; d[BASES.indexOf(base)] = 1; return d; }
+  function dimOf(base) { var e = {}; e[base] = 1; return dim(e); }
 
   var SI = [["k", 1e3], ["M", 1e6], ["G", 1e9], ["T", 1e12], ["P", 1e15]];
   var IEC = [["Ki", Math.pow(2, 10)], ["Mi", Math.pow(2, 20)], ["Gi", Math.pow(2, 30)], ["Ti", Math.pow(2, 40)], ["Pi", Math.pow(2, 50)]];
@@ -555,10 +568,20 @@
     add(["%", "percent", "pct"], Unit("%", 0.01, NONE));
     add(["token", "tokens", "tok", "toks"], Unit("tokens", 1.0, dimOf("token")));
     for (i = 0; i < four.length; i++) add([four[i] + " tokens", four[i] + "tokens"], Unit(four[i] + " tokens", siFactor(four[i]), dimOf("token")));
+    for (i = 0; i < four.length; i++) add([four[i] + "tok", four[i] + "toks"], Unit(four[i] + " tokens", siFactor(four[i]), dimOf("token")));
+    // TFLOPS / TFLOPs are compute rates; unprefixed FLOPS is a rate, FLOPs an amount (as units.py)
+    var rate = dim({ FLOP: 1, s: -1 }), six = ["k", "M", "G", "T", "P", "E"];
+    add(["FLOPS"], Unit("FLOP/s", 1.0, rate), false);
+    for (i = 0; i < six.length; i++) {
+      p = six[i];
+      add([p + "FLOPS", p + "FLOPs", p + "FLOP/s"], Unit(p + "FLOP/s", p === "E" ? 1e18 : siFactor(p), rate));
+    }
     add(["FLOP", "FLOPs", "flop", "flops"], Unit("FLOP", 1.0, dimOf("FLOP")));
     var five = ["k", "M", "G", "T", "P"];
-    for (i = 0; i < five.length; i++) add([five[i] + "FLOP", five[i] + "FLOPs"], Unit(five[i] + "FLOP", siFactor(five[i]), dimOf("FLOP")));
+    for (i = 0; i < five.length; i++) add([five[i] + "FLOP"], Unit(five[i] + "FLOP", siFactor(five[i]), dimOf("FLOP")));
     add(["block", "blocks"], Unit("blocks", 1.0, dimOf("block")));
+    add(["req", "reqs", "request", "requests"], Unit("requests", 1.0, dimOf("request")));
+    add(["$", "USD", "usd", "dollar", "dollars"], Unit("$", 1.0, MONEY));
   })();
   var PLAIN = Unit("", 1.0, NONE);
 
@@ -575,9 +598,9 @@
         var top = text.slice(0, at), bottom = text.slice(at + seps[i].length);
         var a = parseUnit(strip(top)), b = parseUnit(strip(bottom));
         if (a === null || b === null || !strip(bottom)) return null;
-        var dim = [];
-        for (var j = 0; j < 5; j++) dim.push(a.dimension[j] - b.dimension[j]);
-        return Unit(a.symbol + "/" + b.symbol, a.factor / b.factor, dim, a.note);
+        var d = [];
+        for (var j = 0; j < NDIM; j++) d.push(a.dimension[j] - b.dimension[j]);
+        return Unit(a.symbol + "/" + b.symbol, a.factor / b.factor, d, a.note);
       }
     }
     return null;
@@ -1329,8 +1352,19 @@
   var ALLOWED_BINARY = { "+": 1, "-": 1, "*": 1, "/": 1, "//": 1, "%": 1, "**": 1 };
   var ALLOWED_COMPARE = { "<": 1, "<=": 1, ">": 1, ">=": 1, "==": 1, "!=": 1 };
 
-  function Converter(lead, limits) {
+  // Operators Python has and the language does not (language._REFUSED_OPERATORS): the error points at the operator
+  var REFUSED_OPERATORS = {
+    "^": "'^' is not a power here: write ** for a power (2 ** 10)",
+    "&": "'&' is not part of the language; write 'and' for both conditions",
+    "|": "'|' is not part of the language; write 'or' for either condition",
+    "<<": "'<<' is not part of the language; write * 2 ** n to shift by n bits",
+    ">>": "'>>' is not part of the language; write / 2 ** n (or // 2 ** n) to shift by n bits",
+    "@": "'@' is not part of the language; write * to multiply"
+  };
+
+  function Converter(lead, limits, text) {
     this.lead = lead;
+    this.text = text || "";  // the stripped source the tree was parsed from (to point at an operator)
     this.limits = limits;
     this.count = 0;
     this.names = dict();
@@ -1364,7 +1398,12 @@
           if (node.op === "~") throw ComputeError("'~' is not part of the language", offset, length);
           return mk({ t: "Unary", op: node.op, operand: this.convert(node.operand, d) });
         case "BinOp":
-          if (!has(ALLOWED_BINARY, node.op)) throw ComputeError("'@', bit operators and shifts are not part of the language", offset, length);
+          if (!has(ALLOWED_BINARY, node.op)) {
+            if (!has(REFUSED_OPERATORS, node.op)) throw ComputeError("bit operators and shifts are not part of the language", offset, length);
+            var at = this.text.indexOf(node.op, node.left.e);  // between the operands (one line: the engine refuses newlines)
+            if (at < 0 || at + node.op.length > node.right.s) throw ComputeError(REFUSED_OPERATORS[node.op], offset, length);
+            throw ComputeError(REFUSED_OPERATORS[node.op], this.lead + at, node.op.length);
+          }
           var left = this.convert(node.left, d);
           return mk({ t: "Binary", op: node.op, left: left, right: this.convert(node.right, d) });
         case "BoolOp":
@@ -1471,7 +1510,7 @@
       if (err instanceof RangeError) throw ComputeError("expression is too deeply nested or too large", 0, 1);
       throw err;
     }
-    var converter = new Converter(lead, limits);
+    var converter = new Converter(lead, limits, stripped);
     var root = converter.convert(tree, 1);
     return new Expression(source, root, Object.keys(converter.names));
   }
@@ -1672,6 +1711,8 @@
     var s = strip(text.replace(SPACES_RE, function (c) { return SPACES[c]; }));
     var leads = ["\u2248", "~", "=", "about "];
     for (var i = 0; i < leads.length; i++) if (s.indexOf(leads[i]) === 0) s = strip(s.slice(leads[i].length));
+    var money = s.charAt(0) === "$" || s.slice(0, 2) === "-$";  // "$2.50", "$3/Mtok", "-$1"
+    if (money) s = (s.charAt(0) === "-" ? "-" : "") + strip(s.slice(s.indexOf("$") + 1));
     if (!s) return "Type a number.";
     var m = ANSWER_NUMBER.exec(s);
     if (!m || !(m[2] || (m[3] || "").slice(1))) return "Start with a number.";
@@ -1688,6 +1729,13 @@
     }
     if (!isFinite(number)) return "That number is too large.";
     rest = strip(rstripChars(rest, "."));
+    if (money) {
+      if (rest && rest.charAt(0) !== "/") {
+        var shownMoney = cpLength(rest) <= 20 ? rest : cpSlice(rest, 20) + "\u2026";
+        return "Unknown unit " + repr(shownMoney) + " after a dollar amount.";
+      }
+      rest = "$" + rest;
+    }
     if (has(BARE_PREFIX, rest)) {
       number *= BARE_PREFIX[rest];
       return isFinite(number) ? { number: number, unit: PLAIN, bare: true } : "That number is too large.";
@@ -1747,7 +1795,10 @@
   // ---------------------------------------------------------------------------------------------
   // The compute block (compute.py)
 
-  var BLOCK_KEYWORDS = { param: 1, preset: 1, answer: 1, unit: 1, show: 1, digits: 1, tolerance: 1, expect: 1 };
+  var RANDOM_TRIES = 100;  // draws of "New numbers" that may miss a block's require lines
+  var BLOCK_KEYWORDS = { param: 1, preset: 1, "require": 1, answer: 1, unit: 1, show: 1, digits: 1, tolerance: 1, expect: 1 };
+  // (the brackets as \x5b \x5d: a backslash and a bracket in the inlined text would make clients load MathJax)
+  var UNIT_SUFFIX_RE = new RegExp(S + "*\\x5b([^\\x5b\\x5d]*)\\x5d$");  // 'param w = 16 in 1..80 [GB]', 'kv = 2 * n [B]'
   var SETTINGS = ["unit", "show", "digits", "tolerance", "expect"];
   var NUM = "[+-]?(?:[0-9][0-9_]*(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?";
   var NUM_FULL = new RegExp("^" + NUM + "$");
@@ -1839,6 +1890,55 @@
   }
   function isAscii(s) { return !/[^\x00-\x7f]/.test(s); }
 
+  // difflib.get_close_matches(word, possibilities, n=1, cutoff) as CPython 3.11 has it: SequenceMatcher's
+  // ratio() (no junk function; autojunk drops the popular characters of a word of 200 or more). The
+  // quick_ratio and real_quick_ratio filters are upper bounds of ratio(), so leaving them out changes nothing.
+  function matchingCharacters(a, b) {  // the sum of get_matching_blocks() sizes for SequenceMatcher(None, a, b)
+    var b2j = dict(), i, j, elt;
+    for (j = 0; j < b.length; j++) { elt = b.charAt(j); if (!has(b2j, elt)) b2j[elt] = []; b2j[elt].push(j); }
+    if (b.length >= 200) {
+      var ntest = Math.floor(b.length / 100) + 1, popular = [];
+      for (elt in b2j) if (b2j[elt].length > ntest) popular.push(elt);
+      for (i = 0; i < popular.length; i++) delete b2j[popular[i]];
+    }
+    function longest(alo, ahi, blo, bhi) {
+      var besti = alo, bestj = blo, bestsize = 0, j2len = dict();
+      for (var i = alo; i < ahi; i++) {
+        var newj2len = dict(), js = has(b2j, a.charAt(i)) ? b2j[a.charAt(i)] : [];
+        for (var n = 0; n < js.length; n++) {
+          var jj = js[n];
+          if (jj < blo) continue;
+          if (jj >= bhi) break;
+          var k = newj2len[jj] = (has(j2len, jj - 1) ? j2len[jj - 1] : 0) + 1;
+          if (k > bestsize) { besti = i - k + 1; bestj = jj - k + 1; bestsize = k; }
+        }
+        j2len = newj2len;
+      }
+      while (besti > alo && bestj > blo && a.charAt(besti - 1) === b.charAt(bestj - 1)) { besti--; bestj--; bestsize++; }
+      while (besti + bestsize < ahi && bestj + bestsize < bhi && a.charAt(besti + bestsize) === b.charAt(bestj + bestsize)) bestsize++;
+      return [besti, bestj, bestsize];
+    }
+    var queue = [[0, a.length, 0, b.length]], total = 0;
+    while (queue.length) {
+      var q = queue.pop(), m = longest(q[0], q[1], q[2], q[3]);
+      if (m[2]) {
+        total += m[2];
+        if (q[0] < m[0] && q[2] < m[1]) queue.push([q[0], m[0], q[2], m[1]]);
+        if (m[0] + m[2] < q[1] && m[1] + m[2] < q[3]) queue.push([m[0] + m[2], q[1], m[1] + m[2], q[3]]);
+      }
+    }
+    return total;
+  }
+  function closeMatch(word, possibilities, cutoff) {  // the best of get_close_matches(word, possibilities, 1, cutoff), or null
+    var best = null, bestRatio = -1;
+    for (var i = 0; i < possibilities.length; i++) {
+      var x = possibilities[i], length = x.length + word.length;
+      var ratio = length ? 2.0 * matchingCharacters(x, word) / length : 1.0;
+      if (ratio >= cutoff && (ratio > bestRatio || (ratio === bestRatio && x > best))) { best = x; bestRatio = ratio; }
+    }
+    return best;
+  }
+
   function BlockParser(source, limits) {
     this.source = source;
     this.limits = limits;
@@ -1849,6 +1949,8 @@
     this.answer = null;
     this.answerOffset = 0;
     this.settings = dict();
+    this.requires = [];
+    this.units = [];
   }
   BlockParser.prototype = {
     parse: function () {
@@ -1876,8 +1978,24 @@
         }
       }
       var first = WORD_RE.exec(stripped), word = first ? first[0] : "";
-      if (word === "param") { this.param(stripped, at); return; }
+      var unit = null, u;
+      if (stripped.charAt(stripped.length - 1) === "]" && SETTINGS.indexOf(word) < 0 && word !== "answer" && word !== "preset" &&
+          (u = UNIT_SUFFIX_RE.exec(stripped))) {
+        var unitText = u[1], unitAt = u.index + u[0].length - 1 - unitText.length;
+        unit = parseUnit(unitText);
+        if (unit === null || !strip(unitText)) {
+          throw ComputeError("unknown unit " + repr(strip(unitText)) + " in '[...]' (a unit such as [B], [GB/s], [tokens])",
+            at + unitAt, Math.max(1, unitText.length));
+        }
+        stripped = rstrip(stripped.slice(0, u.index));
+      }
+      if (word === "param") {
+        this.param(stripped, at);
+        if (unit !== null) this.units.push([this.parameters[this.parameters.length - 1].name, unit]);
+        return;
+      }
       if (word === "preset") { this.preset(stripped, at); return; }
+      if (word === "require") { this.requirement(stripped, at); return; }
       var m = SETTINGS.indexOf(word) < 0 ? VARIABLE_RE.exec(stripped) : null;
       if (word === "answer" && m) {
         if (this.answer !== null) throw ComputeError("the block has a second 'answer' line; a card has one answer", at, stripped.length);
@@ -1896,6 +2014,7 @@
         var name = this.define(m[1], at);
         var off = at + m[1].length + m[2].length;
         this.variables.push({ name: name, expression: this.expression(m[3], off), offset: off });
+        if (unit !== null) this.units.push([name, unit]);
       } else {
         throw ComputeError("expected 'param ...', 'preset ...', 'name = expression', 'answer = expression' " +
           "or a setting (" + SETTINGS.map(function (s) { return s + ":"; }).join(", ") + ")", at, stripped.length);
@@ -1916,7 +2035,8 @@
       for (var i = 0; i < names.length; i++) {
         var n = names[i];
         if (!has(this.defined, n)) {
-          var hintText = n !== "answer" ? " (names must be defined on an earlier line)" : "";
+          var close = closeMatch(n, Object.keys(this.defined).sort(), 0.6);
+          var hintText = close !== null ? " (did you mean " + repr(close) + "?)" : n !== "answer" ? " (names must be defined on an earlier line)" : "";
           throw ComputeError("unknown name " + repr(n) + hintText, at + findName(text, n), n.length);
         }
       }
@@ -2013,19 +2133,26 @@
       if (!values.length) throw ComputeError("a preset needs at least one 'name = value'", at, line.length);
       this.presets.push({ label: label, values: values });
     },
+    requirement: function (line, at) {  // a "require EXPRESSION" line
+      var text = line.slice("require".length);
+      if (!strip(text) || !new RegExp("^" + S).test(text)) throw ComputeError("write a requirement as: require num_kv_heads <= num_q_heads", at, line.length);
+      if (this.variables.length || this.answer !== null) throw ComputeError("'require' lines come before the variables and the answer", at, line.length);
+      var offset = at + "require".length + (text.length - lstrip(text).length);
+      var expression = this.expression(strip(text), offset);  // only parameters are defined before it
+      this.requires.push({ text: strip(text), expression: expression, offset: offset });
+    },
     unitSetting: function (key) {
       if (!has(this.settings, key)) return null;
       var s = this.settings[key], unit = parseUnit(s[0]);
       if (unit === null) {
-        throw ComputeError("unknown unit " + repr(s[0]) + " (known: B, kB, MB, GB, KiB, MiB, GiB, bit, s, ms, \u00b5s, ns, Hz, GHz, x, %, tokens, FLOP, blocks and a/b)", s[1], s[2]);
+        throw ComputeError("unknown unit " + repr(s[0]) + " (known: B, kB, MB, GB, KiB, MiB, GiB, bit, s, ms, \u00b5s, ns, Hz, GHz, x, %, tokens, FLOP, TFLOPS, blocks, requests, $ and a/b)", s[1], s[2]);
       }
       return [unit, s[1], s[2]];
     },
     finish: function () {
       if (this.answer === null) {
-        var missing = ComputeError("the compute block needs an 'answer = expression' line", 0, 1);
-        missing.cpOffset = Math.max(0, cpLength(rstrip(this.source)) - 1);
-        throw missing;
+        throw ComputeError("this compute block has no 'answer = expression' line: add one, the value the " +
+          "learner computes (answer = ...)", 0, this.source.split("\n")[0].length);
       }
       var unitSetting = this.unitSetting("unit"), unit = unitSetting ? unitSetting[0] : PLAIN;
       var displaySetting = this.unitSetting("show"), display = displaySetting ? displaySetting[0] : unit;
@@ -2042,8 +2169,28 @@
       }
       var tolerance = this.tolerance(unit), expect = null;
       if (has(this.settings, "expect")) { var x = this.settings.expect; expect = { text: x[0], offset: x[1], length: x[2] }; }
-      return new ComputeModel(this.source, this.parameters, this.presets, this.variables,
-        { expression: this.answer, unit: unit, display: display, digits: digits, tolerance: tolerance, offset: this.answerOffset }, expect, this.limits);
+      var model = new ComputeModel(this.source, this.parameters, this.presets, this.variables,
+        { expression: this.answer, unit: unit, display: display, digits: digits, tolerance: tolerance, offset: this.answerOffset }, expect, this.limits,
+        this.requires, this.units);
+      this.checkRequirements(model);
+      return model;
+    },
+    checkRequirements: function (model) {  // the defaults, and every preset put over them, meet every require line
+      if (!model.requires.length) return;
+      var defaults = model.defaults(), unmet = model.unmet(defaults);
+      if (unmet !== null) throw ComputeError("the default values: " + model.requirementProblem(defaults), unmet.offset, unmet.text.length);
+      for (var i = 0; i < model.presets.length; i++) {
+        var preset = model.presets[i], values = {}, k;
+        for (k in defaults) values[k] = defaults[k];
+        for (k = 0; k < preset.values.length; k++) values[preset.values[k][0]] = preset.values[k][1];
+        var problem = model.requirementProblem(values);
+        if (problem) {
+          var text = 'preset "' + preset.label + '"', where = this.source.indexOf(text);
+          var err = ComputeError("preset " + repr(preset.label) + " (with the defaults for the rest): " + problem, Math.max(where, 0), text.length);
+          if (where < 0) err.cpLength = cpLength(text);
+          throw err;
+        }
+      }
     },
     tolerance: function (unit) {
       if (!has(this.settings, "tolerance")) return Tolerance();
@@ -2077,8 +2224,10 @@
     }
   }
 
-  function ComputeModel(source, parameters, presets, variables, answer, expect, limits) {
+  function ComputeModel(source, parameters, presets, variables, answer, expect, limits, requires, units) {
     this.source = source;
+    this.requires = requires || [];
+    this.units = units || [];  // [name, unit] of the parameters and variables written with a '[unit]'
     this.parameters = parameters;
     this.presets = presets;
     this.variables = variables;
@@ -2099,7 +2248,32 @@
       for (var i = 0; i < this.parameters.length; i++) out[this.parameters[i].name] = this.parameters[i]["default"];
       return out;
     },
+    unitOf: function (name) {  // the answer's unit:, a '[unit]' on the name's line, else null
+      if (name === "answer") return this.answer.unit;
+      for (var i = 0; i < this.units.length; i++) if (this.units[i][0] === name) return this.units[i][1];
+      return null;
+    },
+    unmet: function (values) {  // the first require line that values fail, or null; throws ComputeError (internal offsets)
+      if (!this.requires.length) return null;
+      var named = this.requires.map(function (r, i) { return [" require" + i, r.expression, r.offset]; });
+      var env = evaluateInOrder(named, values, this.limits);  // one step budget for all of them
+      for (var i = 0; i < this.requires.length; i++) {
+        var v = env[" require" + i];
+        if (v === 0 || v === false) return this.requires[i];
+      }
+      return null;
+    },
+    requirementProblem: function (values) {
+      var r = this.unmet(values);
+      if (r === null) return null;
+      var names = r.expression.names.slice().sort();
+      return "these values do not meet 'require " + r.text + "' (" + names.map(function (n) { return n + " = " + formatNumber(values[n]); }).join(", ") + ")";
+    },
     validateValues: function (values) {
+      var self = this;
+      return guard(function () { return self.resolve(values); }, this.source);
+    },
+    resolve: function (values) {
       var resolved = this.defaults();
       if (values) {
         for (var name in values) {
@@ -2112,6 +2286,8 @@
           resolved[name] = raw;
         }
       }
+      var unmetProblem = this.requirementProblem(resolved);
+      if (unmetProblem) throw ComputeError(unmetProblem, 0, 1);
       return resolved;
     },
     evaluate: function (values) {
@@ -2119,7 +2295,7 @@
       named.push(["answer", this.answer.expression, this.answer.offset]);
       var self = this;
       return guard(function () {
-        var env = evaluateInOrder(named, self.validateValues(values), self.limits), out = {};
+        var env = evaluateInOrder(named, self.resolve(values), self.limits), out = {};
         for (var k in env) out[k] = env[k];
         return out;
       }, this.source);
@@ -2150,9 +2326,15 @@
     },
     randomValues: function (rng) {
       rng = rng || Math.random;
-      var out = {};
-      for (var i = 0; i < this.parameters.length; i++) out[this.parameters[i].name] = this.parameters[i].randomValue(rng);
-      return out;
+      var self = this;
+      return guard(function () {
+        for (var t = 0; t < (self.requires.length ? RANDOM_TRIES : 1); t++) {
+          var out = {};
+          for (var i = 0; i < self.parameters.length; i++) out[self.parameters[i].name] = self.parameters[i].randomValue(rng);
+          if (!self.requires.length || self.requirementProblem(out) === null) return out;
+        }
+        return self.defaults();
+      }, this.source);
     },
     worked: function (env, latex) {
       var inline = dict(), sizes = dict();
@@ -2322,9 +2504,10 @@
       return null;
     }
     if (placeholder.unit) {
-      var unit = parseUnit(placeholder.unit), base = placeholder.name === "answer" ? model.answer.unit : null;
+      var unit = parseUnit(placeholder.unit), base = model.unitOf(placeholder.name);
       if (unit !== null && base !== null && !sameDim(unit.dimension, base.dimension)) {
-        return placeholder.unit + " is not the same kind of quantity as the answer's unit " + (base.symbol || "(none)");
+        var whose = placeholder.name === "answer" ? "the answer's unit" : placeholder.name + "'s unit";
+        return placeholder.unit + " is not the same kind of quantity as " + whose + " " + (base.symbol || "(none)");
       }
     }
     return null;
@@ -2343,18 +2526,46 @@
     }
     if (placeholder.unit) {
       var u = parseUnit(placeholder.unit);
-      if (u !== null) return formatQuantity(value, u, placeholder.digits);
+      if (u !== null) {
+        var base = model.unitOf(placeholder.name);  // a '[unit]' on its line: its values are in that unit
+        return formatQuantity(value * (base ? base.factor : 1.0), u, placeholder.digits);
+      }
     }
     return formatNumber(value, placeholder.digits);
+  }
+
+  // Placeholders inside math (placeholders.tex_value, TEX_KEY): the value as TeX
+  var TEX_KEY = "$";  // a key asked for with this in front gets its value as TeX
+  var TEX_NUMBER = /^(-?[0-9][0-9,]*(?:\.[0-9]+)?)(?:e([+-]?[0-9]+))?/;
+  var TEX_TEXT_ESCAPES = { "{": "\\{", "}": "\\}", "%": "\\%", "$": "\\$", "#": "\\#", "&": "\\&", "_": "\\_",
+    "\\": "\\textbackslash{}", "^": "\\hat{}", "~": "\\sim{}" };
+  function texText(text) {
+    var out = "";
+    for (var i = 0; i < text.length; i++) { var c = text.charAt(i); out += has(TEX_TEXT_ESCAPES, c) ? TEX_TEXT_ESCAPES[c] : c; }
+    return out;
+  }
+  function texValue(text) {  // "4,096" -> "4{,}096", "536.9 MB" -> "536.9\\,\\mathrm{MB}", a label -> "\\text{...}"
+    var m = TEX_NUMBER.exec(text);
+    if (m === null) return "\\text{" + texText(text) + "}";
+    var number = m[1].replace(/,/g, "{,}");
+    if (m[2] !== undefined && m[2] !== "") number += " \\times 10^{" + String(parseInt(m[2], 10)) + "}";
+    var rest = text.slice(m[0].length);
+    if (!rest) return number;
+    if (rest === "%") return number + "\\%";
+    if (rest === "\u00d7") return number + "{\\times}";
+    return number + "\\,\\mathrm{" + texText(strip(rest)) + "}";
   }
   function formatKeys(keys, model, env) {
     var texts = {};
     for (var i = 0; i < keys.length && i < 200; i++) {
       var key = keys[i];
       if (typeof key !== "string" || cpLength(key) > 80) continue;
-      var placeholder;
-      try { placeholder = parsePlaceholder(key); } catch (e) { if (isComputeError(e)) continue; throw e; }
-      if (placeholderProblem(placeholder, model) === null) texts[key] = formatPlaceholder(placeholder, model, env);
+      var placeholder, tex = key.charAt(0) === TEX_KEY;
+      try { placeholder = parsePlaceholder(tex ? key.slice(TEX_KEY.length) : key); } catch (e) { if (isComputeError(e)) continue; throw e; }
+      if (placeholderProblem(placeholder, model) === null) {
+        var text = formatPlaceholder(placeholder, model, env);
+        texts[key] = tex ? texValue(text) : text;
+      }
     }
     return texts;
   }
@@ -2442,6 +2653,8 @@
     placeholderProblem: placeholderProblem,
     formatPlaceholder: formatPlaceholder,
     formatKeys: formatKeys,
+    TEX_KEY: TEX_KEY,
+    texValue: texValue,
     computeSource: computeSource,
     workedLatex: workedLatex,
     usedValues: usedValues,

@@ -118,6 +118,37 @@
     });
   }
 
+  // Placeholders inside math (<span class="cc-math" data-cc-tex="... {{key}} ...">): each key asked for
+  // as TEX_KEY + key gets TeX; the whole piece of math is written anew (text only) and typeset again.
+  // The question side does this in panel.js (updateMath); this is the answer side's.
+  var MATH_PLACEHOLDER = /\{\{([^{}\n]{1,80})\}\}/g;
+
+  function mathKeys(engine, root) {
+    var keys = [];
+    Array.prototype.forEach.call(root.querySelectorAll(".cc-math[data-cc-tex]"), function (math) {
+      (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
+        if (keys.indexOf(engine.TEX_KEY + key) === -1) keys.push(engine.TEX_KEY + key);
+        return whole;
+      });
+    });
+    return keys;
+  }
+
+  function rewriteMath(engine, root, texts) {
+    Array.prototype.forEach.call(root.querySelectorAll(".cc-math[data-cc-tex]"), function (math) {
+      var complete = true;
+      var tex = (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
+        var value = texts[engine.TEX_KEY + key];
+        if (typeof value !== "string") complete = false;
+        return typeof value === "string" ? value : whole;
+      });
+      if (!complete || math.getAttribute("data-cc-shown") === tex) return;
+      math.setAttribute("data-cc-shown", tex);
+      math.textContent = tex;
+      typeset(math);
+    });
+  }
+
   function isComputeError(error) { return !!error && error.name === "ComputeError"; }
 
   function reply(work) {
@@ -200,7 +231,9 @@
       } catch (e) { /* stored values this card refuses: its defaults */ }
     }
     var env = model.evaluate(values);
-    rewritePlaceholders(document, engine.formatKeys(placeholderKeys(document), model, env));
+    var texts = engine.formatKeys(placeholderKeys(document).concat(mathKeys(engine, document)), model, env);
+    rewritePlaceholders(document, texts);
+    rewriteMath(engine, document, texts);
     // the same pieces as the add-on's answer panel (addon/core/answer_side.py, mirrored in engine.js)
     var used = el("div", { class: "cc-used" }, engine.usedValues(model, env).map(function (u) {
       return el("span", { class: "cc-chip", "data-cc-used": u.name }, [

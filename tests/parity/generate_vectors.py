@@ -139,6 +139,35 @@ BLOCKS = [
     "answer = 1/3\nunit: GB/s", "answer = 2e-7\nunit: s\nshow: µs", "answer = 1\nunit: tokens/s", "answer = 1\nunit: B per token",
     "param a = 1 in 0..10\n  answer = a  \n\tunit: B  ", "answer=1", "answer =1\nunit:B", "x=1\nanswer=x",
 ]
+# require lines, '[unit]' on a line, close-name hints (difflib), the new units: what the core gained on merge
+REQUIRE_BLOCKS = [
+    "param kv = 8 in 1..64 integer\nparam q = 32 in 1..128 integer\nrequire kv <= q\nrequire q % kv == 0\nanswer = q / kv",
+    "param kv = 8 in 1..64 integer\nparam q = 32 in 1..128 integer\nrequire kv > 1000\nanswer = q",
+    "param a = 2 in 0..10\nrequire a > 1\nrequire a < 3\nanswer = a",  # draws: most miss, some meet
+    "param a = 2 in 0..10\nrequire a > 9.99999\nanswer = a", "param a = 1 in 0..10\nrequire\nanswer = a",
+    "param a = 1 in 0..10\nrequirex a\nanswer = a", "param a = 1 in 0..10\nrequire(a > 0)\nanswer = a",
+    "param a = 1 in 0..10\nrequire   a > 0   # c\nanswer = a", "param a = 1 in 0..10\nb = a\nrequire a > 0\nanswer = b",
+    "param a = 1 in 0..10\nanswer = a\nrequire a > 0", "param a = 1 in 0..10\nrequire a > 5\nanswer = a",
+    'param a = 1 in 0..10\npreset "P": a = 7\nrequire a < 5\nanswer = a', 'param a = 1 in 0..10\npreset  "Pé𝟏":  a = 7\nrequire a < 5\nanswer = a',
+    'param a = 1 in 0..10\npreset "é𝟏": a = 7\nrequire a < 5\nanswer = a', "param a = 1 in 0..10\nrequire b > 0\nanswer = a",
+    "param alpha = 1 in 0..10\nrequire alpah > 0\nanswer = alpha", "param a = 1 in 0..10\nrequire 1 / (a - 1) > 0\nanswer = a",
+    "param a = 0 in 0..10\nrequire a\nanswer = a", "param a = 1 in 0..10\nrequire a [GB]\nanswer = a",
+    "param a = 1 in 0..10\nrequire a ^ 2 > 0\nanswer = a", "param a = 1 in 0..10\nrequire require > 0\nanswer = a",
+    "param require = 1 in 0..10\nanswer = 1", "param a = 1 in 0..10\nrequire a == a and a or 0\nanswer = a",
+    "param w = 16 in 1..80 [GB]\nkv = w * 2 [GB]\nanswer = kv\nunit: GB", "param w = 16 in 1..80 [furlong]\nanswer = w",
+    "param w = 16 in 1..80 []\nanswer = w", "param w = 16 in 1..80 [  ]\nanswer = w", "param w = 16 in 1..80[GB]\nanswer = w",
+    "param w = 16 in 1..80 [GB] [MB]\nanswer = w", "param a = 1 in 0..9\nx = a[0]\nanswer = x", "answer = 1 [GB]",
+    "param a = 1 in 0..9\nx = a [Mtok]\nanswer = x", "param p = 2 one of 1 \"a\", 2 \"b [x]\" [B]\nanswer = p", "unit: B [GB]\nanswer = 1",
+    'preset "P": a = 1 [GB]\nanswer = 1', "banana [GB]\nanswer = 1", "param a = 1 in 0..9 [$/Mtok]\nanswer = a\nunit: $/Mtok",
+    "param seq_len = 1 in 0..9\nanswer = seq_lne", "param seq_len = 1 in 0..9\nparam seq_lem = 1 in 0..9\nanswer = seq_lne",
+    "param abc = 1 in 0..9\nparam abd = 1 in 0..9\nanswer = abx", "param abc = 1 in 0..9\nanswer = xyz", "x = 1\nanswer = answr",
+    "param " + "ab" * 150 + " = 1 in 0..9\nanswer = " + "ab" * 149 + "b", "param " + "a" * 250 + " = 1 in 0..9\nanswer = " + "a" * 251,
+    "param " + "a" * 100 + "b" * 120 + " = 1 in 0..9\nanswer = " + "a" * 99 + "b" * 121,
+    "param n = 1 in 0..9\nanswer = n ^ 2", "param n = 1 in 0..9\nanswer = (n) @ (n)", "param n = 1 in 0..9\nanswer = n<<2 >> 1",
+    "param a = 1 in 0..9", "\nparam a = 1 in 0..9", "param é = 1", "# é\nparam a = 1 in 0..9",
+    "answer = 2.5\nunit: $", "answer = 3e-6\nunit: $/token\nshow: $/M tokens", "answer = -1\nunit: USD", "answer = 1e15\nunit: FLOP/s\nshow: TFLOPS",
+    "answer = 1e15\nunit: FLOPs\nshow: TFLOPs", "answer = 2\nunit: req/s", "answer = 1\nunit: furlong/s",
+]
 TYPED = ["536.9 MB", "512 MiB", "", "abc", "1 s", "5e8", "1", "0.75", "75%", "2.4x", "about 1", "1 B"]
 DRAWS = [0.1, 0.5, 0.9, 0.0, 0.999999, 0.33, 0.5, 0.75]
 
@@ -151,12 +180,16 @@ ANSWER_TEXTS = [
     "x" * 101, "1" * 100, "1" * 101, "1 " + "B" * 30, "5 €", "5 \U0001d7cf", "1 GB/s", "1 MB/ms", "8 Mb/s", "1 kB",
     "1 KB", "1 kb", "1 Kb", "1 kbit", "1 KiB", "1 µs", "1 μs", "1 us", "1 min", "1 h", "1 Hz", "1 GHz", "1 ms",
     "nan", "inf", "1e", "1e5e5", "0", "-0", "0.0001", "1e-9", "5.368709e8", "536.8 MB", "549.7 MB", "4.295e9 B", "53.69 MB",
+    "$2.50", "$ 2.5", "-$1", "- $1", "$-1", "$3/Mtok", "$3 / M tokens", "$2.5/h", "$2 abc", "$2 " + "x" * 30, "$", "-$", "$$2",
+    "2 $", "2 USD", "2 dollars", "1 TFLOPS", "989 TFLOPs", "1 FLOPS", "1 flops", "1 PFLOP/s", "1 EFLOPS", "3 Mtok", "3 ktoks",
+    "1 req/s", "5 requests", "≈ $2.5", "about $2.5",
 ]
 ANSWER_CASES = [  # expected (repr), unit, display, tolerance
     ("536870912.0", "B", "MB", {}), ("0.75", "", "%", {}), ("75.0", "%", "%", {}), ("2.4", "x", "x", {}),
     ("1.0", "s", "ms", {"relative": 0.05}), ("0.0", "", "", {}), ("1.0", "B", "B", {"absolute": 0.5}),
     ("inf", "B", "B", {}), ("nan", "", "", {}), ("1e-9", "s", "ns", {}), ("5e-324", "", "", {}), ("-1.0", "", "", {}),
     ("1.0", "GB/s", "GB/s", {}), ("123.0", "", "", {"relative": 0.0}),
+    ("2.5", "$", "$", {}), ("3e-06", "$/token", "$/M tokens", {}), ("1e+15", "FLOP/s", "TFLOPS", {}), ("-1.0", "USD", "USD", {}),
 ]
 NUMBER_VALUES = [
     "0.0", "-0.0", "1.0", "4096.0", "1.0625", "0.5", "2.5", "1e+15", "100000000000000.5", "999999999999999.9",
@@ -167,13 +200,18 @@ NUMBER_VALUES = [
     "9.999999999999999e+14", "1e+16", "123456789012345.6",
 ]
 NUMBER_DIGITS = [None, 1, 2, 3, 4, 10, 15]
-QUANTITY_UNITS = ["", "B", "MB", "MiB", "%", "x", "s", "ms", "µs", "GB/s", "tokens", "k tokens", "bit", "Mb"]
+QUANTITY_UNITS = ["", "B", "MB", "MiB", "%", "x", "s", "ms", "µs", "GB/s", "tokens", "k tokens", "bit", "Mb",
+                  "$", "$/M tokens", "$/h", "TFLOPS", "req/s", "Mtok"]
 PLACEHOLDERS = [
     "x", " x ", "x:MB", "x:MB:3", "x::3", "x:label", "x :  MB  : 3 ", "answer", "answer:GB", "answer:GB:2",
     "answer:s", "answer::2", "answer:label", "1x", "x:foo", "x:MB:0", "x:MB:16", "x:MB:123", "x\n", "x:٣",
     "x:MB:٣", "", ":", "x:MB:3:4", "p", "p:label", "p:MB", "q", "q:label", "used", "used:GB:3", "zz", "_x",
     "x:a:b", "x:a/b", "x:GB/s:2",
 ]
+UNIT_BLOCK = "param w = 16 in 1..80 [GB]\nparam t = 2 in 1..9 [ms]\nkv = w * 2 [GB]\nbig = w * 1e20\nanswer = kv / t\nunit: GB/ms"
+UNIT_PLACEHOLDERS = ["w", "w:MB", "w:GB:2", "w:ms", "w:B/s", "t:s", "t:MB", "kv:TB", "kv:label", "big", "big:MB", "answer:GB/s", "answer:GB"]
+TEX_KEYS = ["$x", "$x:MB", "$x:MB:3", "$p:label", "$p", "$answer", "$used:GB:3", "$$x", "$", "$zz", "$ x", "$x:%", "$x:x",
+            "$x:$", "$x:$/h", "$x::1", "$used"]
 PLACEHOLDER_BLOCK = 'param p = 2 one of 1 "one", 2 "two"\nparam x = 1.5 in 0..10\nused = p * x * 1e9\nanswer = used\nunit: B\nshow: MB\ndigits: 3'
 SOURCES = [
     "answer = 1", "param a = 1 in 0..2<br>answer = a", "param a = 1 in 0..2<br/>answer = a", "a<BR />b",
@@ -215,6 +253,14 @@ def vectors() -> list[dict]:
     add("placeholder", inner="x", block=None)
     add("keys", keys=PLACEHOLDERS + [None, 5, "x" * 81], block=PLACEHOLDER_BLOCK)
     add("keys", keys=["answer", "x:MB"], block=PLACEHOLDER_BLOCK, values={"x": 7.25, "p": 1.0})
+    for source in REQUIRE_BLOCKS:
+        add("block", source=source, typed=TYPED + ["$2.5", "2.5 USD"], draws=DRAWS)
+    for inner in UNIT_PLACEHOLDERS:
+        add("placeholder", inner=inner, block=UNIT_BLOCK)
+    add("keys", keys=UNIT_PLACEHOLDERS + ["$" + k for k in UNIT_PLACEHOLDERS], block=UNIT_BLOCK)
+    add("keys", keys=TEX_KEYS, block=PLACEHOLDER_BLOCK)
+    add("keys", keys=TEX_KEYS, block=PLACEHOLDER_BLOCK, values={"x": 0.000123, "p": 1.0})
+    add("keys", keys=TEX_KEYS, block='param p = 1 one of 1 "a_b {c} 50% $#&~^\\\\", 2 "ok"\nparam x = 10 in 0..1e30\nused = x * 1e18\nanswer = used')
     for html in SOURCES:
         add("source", html=html)
     return out

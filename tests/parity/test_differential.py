@@ -113,3 +113,65 @@ def test_functions_agree(js: NodeEngine, form: str, x: float, y: float) -> None:
 def test_number_formatting_agrees(js: NodeEngine, value: float, digits: int | None, trim: bool | None) -> None:
     assert math.isfinite(value) or math.isinf(value)
     assert_identical(js, "number", {"value": repr(value), "digits": digits, "trim": trim})
+
+
+# What the core gained on merge and language.blocks() does not write: 'require' lines, '[unit]' on a
+# param or variable line, names close to a defined one (the difflib hint; long ones for its autojunk
+# rule at 200 characters and more), refused operators, money. Names from a small alphabet miss each
+# other by a letter or two.
+near_names = st.one_of(st.text(alphabet="abn_", min_size=1, max_size=7).filter(lambda s: s[0] != "_"),
+                       st.tuples(st.sampled_from(["a", "ab", "ba", "n_"]), st.integers(60, 130), st.sampled_from(["", "b", "ab", "nn"]))
+                       .map(lambda t: "a" + t[0] * t[1] + t[2]))
+UNIT_SUFFIXES = ["", "", "", " [GB]", " [B]", " [ms]", " [$/Mtok]", " [TFLOPS]", " [req/s]", "[tokens]", " [MB]", " [s]"] * 4 + [" []", " [furlong]"]
+compare = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
+require_lines = st.one_of(
+    st.tuples(near_names, compare, near_names | st.sampled_from(["1", "4", "0.5"])).map(lambda t: f"require {t[0]} {t[1]} {t[2]}"),
+    st.tuples(near_names, near_names).map(lambda t: f"require {t[0]} % {t[1]} == 0"),
+    st.sampled_from(["require", "require(1)", "require 1 / 0", "require 0", "require 1 ^ 2", "require a [GB]", "requirex 1"]),
+)
+feature_lines = st.one_of(
+    st.tuples(near_names, st.integers(0, 6), st.integers(0, 3), st.integers(4, 9), st.sampled_from(UNIT_SUFFIXES)).map(
+        lambda t: f"param {t[0]} = {t[1]} in {t[2]}..{t[3]}{t[4]}"),
+    st.tuples(near_names, near_names, st.sampled_from(["*", "+", "^", "&", "|", "<<", ">>", "@", "/"]), near_names, st.sampled_from(UNIT_SUFFIXES))
+    .map(lambda t: f"{t[0]} = {t[1]} {t[2]} {t[3]}{t[4]}"),
+    require_lines,
+    st.tuples(near_names, st.integers(0, 9)).map(lambda t: f'preset "P{t[1]}": {t[0]} = {t[1]}'),
+    st.sampled_from(["unit: $", "unit: GB", "unit: $/M tokens", "show: TFLOPS", "unit: FLOP/s", "unit: req/s"]),
+)
+
+
+@st.composite
+def feature_blocks(draw: st.DrawFn) -> str:
+    """Mostly in the order a block is written (params, presets, requires, variables, answer); sometimes shuffled."""
+    params = draw(st.lists(st.tuples(near_names, st.integers(3, 6), st.integers(0, 3), st.integers(6, 9), st.sampled_from(UNIT_SUFFIXES)),
+                           min_size=1, max_size=3, unique_by=lambda t: t[0]))
+    names = [p[0] for p in params]
+    known = st.one_of(st.sampled_from(names), st.sampled_from(names), st.sampled_from(names), near_names)  # mostly defined, or a letter or two off
+    lines = [f"param {n} = {d} in {lo}..{hi}{u}" for n, d, lo, hi, u in params]
+    lines += [f'preset "P{v}": {n} = {v}' for n, v in draw(st.lists(st.tuples(st.sampled_from(names), st.integers(2, 7)), max_size=2, unique_by=lambda t: t[1]))]
+    lines += [f"require {a} {c} {b}" for a, c, b in draw(st.lists(st.tuples(known, compare, known | st.sampled_from(["1", "4", "0.5"])), max_size=3))]
+    lines += draw(st.lists(feature_lines, max_size=1)) if draw(st.integers(0, 3)) == 3 else []
+    lines += [f"v{i} = {a} {o} {b}{u}" for i, (a, o, b, u) in enumerate(draw(st.lists(
+        st.tuples(known, st.sampled_from(["*", "+", "/", "-", "^", "&", "<<"]), known, st.sampled_from(UNIT_SUFFIXES)), max_size=2)))]
+    if draw(st.integers(0, 9)) != 9:
+        lines.append("answer = " + draw(known))
+    if not draw(st.integers(0, 4)):
+        lines = draw(st.permutations(lines))
+    return "\n".join(lines)
+
+
+feature_typed = st.one_of(st.text(max_size=20), st.sampled_from(["$2.5", "-$1", "$3/Mtok", "$2 x", "1 TFLOPS", "4 GB", "2 req/s"]))
+
+
+@given(source=feature_blocks(), typed=feature_typed, random_draws=draws)
+def test_require_unit_and_hint_blocks_agree(js: NodeEngine, source: str, typed: str, random_draws: list[float]) -> None:
+    assert_identical(js, "block", block_request(source, typed, random_draws))
+
+
+TEX_BLOCK = 'param p = 2 one of 1 "one_{1}", 2 "two"\nparam x = 1.5 in 0..1e30 [MB]\nused = p * x * 1e9\nanswer = used\nunit: B\nshow: MB'
+tex_keys = st.tuples(st.sampled_from(["", "$", "$$"]), placeholder_inners).map("".join)
+
+
+@given(keys=st.lists(tex_keys, max_size=6), x=st.one_of(st.floats(0, 1e30), st.sampled_from([0.0, 1e-7, 12345.678, 10.0, 1e20])))
+def test_tex_keys_agree(js: NodeEngine, keys: list[str], x: float) -> None:
+    assert_identical(js, "keys", {"keys": keys, "block": TEX_BLOCK, "values": {"x": x, "p": 1.0}})

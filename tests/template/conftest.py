@@ -34,6 +34,12 @@ EXTRA = {
         "<p>Hostile block</p>",
         None,  # the raw field HTML below: markup that would run if read as HTML
     ),
+    # placeholders inside math, marked as builder/markup.py marks them (placeholders.math_span)
+    "math": (
+        '<p>Twice: <span class="cc-math" data-cc-tex="\\(2 \\times {{x}} = {{answer:MB}}\\)">'
+        "\\(2 \\times 1.5 = 3\\,\\mathrm{MB}\\)</span> (x = <span class=\"cc-value\" data-cc-value=\"x\">1.5</span>)</p>",
+        "param x = 1.5 in 0..10\nanswer = 2 * x * 1e6\nunit: B",
+    ),
 }
 HOSTILE_FIELD = (
     'param x = 1 in 0..10<br><img src="nowhere.png" onerror="window.ccPwned = 1">'

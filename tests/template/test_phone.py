@@ -270,3 +270,29 @@ def test_phone_screenshots(driver, phone, night):
     nothing_cut_off(driver)
     screenshot(driver, SCREENSHOTS / f"phone_answer_{mode}.png")
     assert console_errors(driver) == []
+
+
+def math_source(driver, selector: str) -> str:
+    """The TeX MathJax typeset in ``selector`` (once it has typeset it)."""
+    wait(driver, f"!!document.querySelector({json.dumps(selector + ' mjx-container')})", timeout=20)
+    return js(driver, f"(() => {{ const m = MathJax.startup.document.getMathItemsWithin(document.querySelector({json.dumps(selector)})); "
+                      "return m.length ? m[0].math : ''; })()")
+
+
+def test_placeholders_inside_math_follow_the_values_on_both_sides(driver, phone):
+    show(driver, phone, "math", "question")
+    assert math_source(driver, ".cc-question .cc-math") == r"2 \times 1.5 = 3\,\mathrm{MB}"
+    tap_step(driver, "x", "up")
+    shown = wait(driver, "(v => v !== '1.5' && v)(document.querySelector('[data-cc-param=\"x\"]').value)")
+    x = float(shown)
+    expected = rf"2 \times {x:g} = {2 * x:g}\,\mathrm{{MB}}"
+    delimited = "\\(" + expected + "\\)"  # data-cc-shown: the math as written, with its delimiters
+    wait(driver, f"(e => e && e.getAttribute('data-cc-shown') === {json.dumps(delimited)})(document.querySelector('.cc-question .cc-math'))")
+    assert math_source(driver, ".cc-question .cc-math") == expected
+
+    show(driver, phone, "math", "answer")  # a fresh page: the math is written from the stored values
+    assert js(driver, "document.getElementById('cc-panel').getAttribute('data-cc-origin')") == "question"
+    assert text(driver, '.cc-question [data-cc-value="x"]') == f"{x:g}"  # the answer side shows the front too
+    wait(driver, f"(e => e && e.getAttribute('data-cc-shown') === {json.dumps(delimited)})(document.querySelector('.cc-question .cc-math'))")
+    assert math_source(driver, ".cc-question .cc-math") == expected
+    assert console_errors(driver) == []
