@@ -104,11 +104,22 @@
       math.textContent = tex;
       changed.push(math);
     });
+    if (changed.length) typeset(changed);
+  }
+
+  /* Typeset `elements` (their text is new TeX) with the client's MathJax, once it has started (some
+   * clients load it late); one the client's own first pass typeset meanwhile is left as it is.
+   * Without MathJax the TeX stays readable as text. */
+  function typeset(elements) {
     var mathJax = window.MathJax;
-    if (changed.length && mathJax && typeof mathJax.typesetPromise === "function") {
-      if (typeof mathJax.typesetClear === "function") mathJax.typesetClear(changed);
-      mathJax.typesetPromise(changed).catch(function () { /* the TeX stays readable as text */ });
-    }
+    if (!mathJax || typeof mathJax.typesetPromise !== "function") return;
+    var started = mathJax.startup && mathJax.startup.promise ? mathJax.startup.promise : Promise.resolve();
+    started.then(function () {
+      var fresh = elements.filter(function (element) { return !element.querySelector("mjx-container"); });
+      if (!fresh.length) return null;
+      if (typeof mathJax.typesetClear === "function") mathJax.typesetClear(fresh);
+      return mathJax.typesetPromise(fresh);
+    }).catch(function () { /* the TeX stays readable as text */ });
   }
 
   function showError(panel, message) {
@@ -375,7 +386,11 @@
   }
 
   Object.defineProperty(window, "ComputeCards", {
-    value: Object.freeze({ mount: mount, mountAnki: mountAnki, ankiBridge: ankiBridge }),
+    // el, mathKeys, updateMath and typeset are shared with the card template's answer side (template.js).
+    value: Object.freeze({
+      mount: mount, mountAnki: mountAnki, ankiBridge: ankiBridge,
+      el: el, mathKeys: mathKeys, updateMath: updateMath, typeset: typeset,
+    }),
     writable: false,
     configurable: false,
   });

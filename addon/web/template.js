@@ -46,15 +46,7 @@
     },
   };
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") node.textContent = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) { node.appendChild(child); });
-    return node;
-  }
+  function el(tag, attrs, children) { return window.ComputeCards.el(tag, attrs, children); }
 
   function short(error) {
     var message = (error && error.message) || String(error);
@@ -118,37 +110,6 @@
     });
   }
 
-  // Placeholders inside math (<span class="cc-math" data-cc-tex="... {{key}} ...">): each key asked for
-  // as TEX_KEY + key gets TeX; the whole piece of math is written anew (text only) and typeset again.
-  // The question side does this in panel.js (updateMath); this is the answer side's.
-  var MATH_PLACEHOLDER = /\{\{([^{}\n]{1,80})\}\}/g;
-
-  function mathKeys(engine, root) {
-    var keys = [];
-    Array.prototype.forEach.call(root.querySelectorAll(".cc-math[data-cc-tex]"), function (math) {
-      (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
-        if (keys.indexOf(engine.TEX_KEY + key) === -1) keys.push(engine.TEX_KEY + key);
-        return whole;
-      });
-    });
-    return keys;
-  }
-
-  function rewriteMath(engine, root, texts) {
-    Array.prototype.forEach.call(root.querySelectorAll(".cc-math[data-cc-tex]"), function (math) {
-      var complete = true;
-      var tex = (math.getAttribute("data-cc-tex") || "").replace(MATH_PLACEHOLDER, function (whole, key) {
-        var value = texts[engine.TEX_KEY + key];
-        if (typeof value !== "string") complete = false;
-        return typeof value === "string" ? value : whole;
-      });
-      if (!complete || math.getAttribute("data-cc-shown") === tex) return;
-      math.setAttribute("data-cc-shown", tex);
-      math.textContent = tex;
-      typeset(math);
-    });
-  }
-
   function isComputeError(error) { return !!error && error.name === "ComputeError"; }
 
   function reply(work) {
@@ -193,20 +154,15 @@
     };
   }
 
-  function typeset(element) {
-    var MathJax = window.MathJax;
-    if (!MathJax || !MathJax.startup || !MathJax.startup.promise || typeof MathJax.typesetPromise !== "function") return;
-    MathJax.startup.promise.then(function () {
-      if (element.querySelector("mjx-container")) return null; // the client typeset it already
-      if (typeof MathJax.typesetClear === "function") MathJax.typesetClear([element]);
-      return MathJax.typesetPromise([element]);
-    }).catch(function () { /* the formula stays as TeX text */ });
-  }
-
-  function errorPanel(panel, message) {
+  function errorPanel(panel, message) {  // also when panel.js did not load: no ComputeCards.el here
+    var verdict = document.createElement("div");
+    verdict.id = "cc-verdict";
+    verdict.className = "cc-verdict";
+    verdict.setAttribute("data-state", "error");
+    verdict.textContent = "Compute Cards: " + message;
     panel.textContent = "";
     panel.setAttribute("data-state", "error");
-    panel.appendChild(el("div", { id: "cc-verdict", class: "cc-verdict", "data-state": "error", text: "Compute Cards: " + message }));
+    panel.appendChild(verdict);
   }
 
   function showQuestion(engine, panel, model, identity) {
@@ -231,9 +187,9 @@
       } catch (e) { /* stored values this card refuses: its defaults */ }
     }
     var env = model.evaluate(values);
-    var texts = engine.formatKeys(placeholderKeys(document).concat(mathKeys(engine, document)), model, env);
+    var texts = engine.formatKeys(placeholderKeys(document).concat(window.ComputeCards.mathKeys(document)), model, env);
     rewritePlaceholders(document, texts);
-    rewriteMath(engine, document, texts);
+    window.ComputeCards.updateMath(document, texts);  // placeholders inside math: written anew, typeset again
     // the same pieces as the add-on's answer panel (addon/core/answer_side.py, mirrored in engine.js)
     var used = el("div", { class: "cc-used" }, engine.usedValues(model, env).map(function (u) {
       return el("span", { class: "cc-chip", "data-cc-used": u.name }, [
@@ -260,7 +216,7 @@
       el("span", { id: "cc-exact", text: "(" + model.exactText(env) + ")" }),
     ]));
     panel.appendChild(worked);
-    typeset(worked);
+    window.ComputeCards.typeset([worked]);
   }
 
   /* Run by the template's inline script on each side. */
@@ -271,7 +227,12 @@
     if (document.querySelector('#cc-panel:not([data-cc-host="template"])')) return;
     var old = document.querySelectorAll('#cc-panel[data-cc-host="template"]');
     for (var i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);
-    var panel = el("div", { id: "cc-panel", class: "cc-panel tappable", "data-cc-host": "template", "data-cc-side": side, "data-state": "loading" });
+    var panel = document.createElement("div");  // not el(): panel.js may be what failed to load
+    panel.id = "cc-panel";
+    panel.className = "cc-panel tappable";
+    panel.setAttribute("data-cc-host", "template");
+    panel.setAttribute("data-cc-side", side);
+    panel.setAttribute("data-state", "loading");
     holder.parentNode.insertBefore(panel, holder);
     try {
       var engine = window.ComputeCardsEngine;
