@@ -89,11 +89,7 @@ def cut_out(text: str, model: ComputeModel | None, values: dict[str, float] | No
             at_line_start = False
             fence = _FENCE.match(text, i)
             if fence:
-                marker = fence.group(1)
-                close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
-                end_of_line = text.find("\n", i)
-                m = close.search(text, end_of_line + 1) if end_of_line != -1 else None
-                stop = m.end() if m else n
+                stop = fence_end(text, i, fence.group(1))
                 out.append(text[i:stop])
                 i = stop
                 continue
@@ -314,6 +310,15 @@ def _placeholder(text: str, i: int, model: ComputeModel | None, values: dict[str
     return end + 2
 
 
+def fence_end(text: str, start: int, marker: str) -> int:
+    """Where the fenced code opened at ``start`` by ``marker`` (```` ``` ```` or ``~~~``) ends: after its
+    closing fence, or at the end of ``text`` when it is never closed (as Python-Markdown reads it)."""
+    close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
+    end_of_line = text.find("\n", start)
+    m = close.search(text, end_of_line + 1) if end_of_line != -1 else None
+    return m.end() if m else len(text)
+
+
 def code_ranges(text: str) -> list[tuple[int, int]]:
     """Where ``text`` has fenced code or code spans, as (start, end) offsets: what ``cut_out`` leaves as written."""
     ranges: list[tuple[int, int]] = []
@@ -321,11 +326,7 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
     while i < n:
         fence = _FENCE.match(text, i) if i == 0 or text[i - 1] == "\n" else None
         if fence:
-            marker = fence.group(1)
-            close = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
-            end_of_line = text.find("\n", i)
-            m = close.search(text, end_of_line + 1) if end_of_line != -1 else None
-            stop = m.end() if m else n
+            stop = fence_end(text, i, fence.group(1))
             ranges.append((i, stop))
             i = stop
             continue
