@@ -22,7 +22,7 @@ from addon.core.notetype import NOTETYPE_ID, compute_field
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE_APKG = Path(__file__).resolve().parent / "data" / "release-b006b29.apkg"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "tests" / "artifacts"  # gitignored; README's copies in docs/screenshots/ are chosen from here
 KV = "kv-cache-llama-8b"
 SPEC = "spec-speedup"
 MEDUSA = "medusa"  # a card without a compute block
