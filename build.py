@@ -53,32 +53,36 @@ def _start_writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     Started here, before the build's own modules are imported, so it has the longest head start. It
     first computes the inputs digest for the up-to-date record (builder/uptodate.py), while this
-    process imports the build; ``pipeline.build`` computes it itself if the arguments differ from
-    ``pipeline.inputs_of``'s.
+    process imports the build; the build computes it itself if its settings ask for other inputs.
     """
-    from addon.core.language import DEFAULT_LIMITS
-    from builder import apkg_writer, uptodate
+    if args.jobs < 2:  # one job: no second process (and none of the speed layer imported)
+        return None
+    from builder import apkg_writer
 
     if not apkg_writer.wanted(args.jobs, Path(args.content)):
         return None
-    content = Path(args.content)
-    digest_of = None if args.no_cache else (content, ROOT / "addon", ROOT / "manifest.json", Path(args.out_dir),
-                                            repr(DEFAULT_LIMITS), content / uptodate.STATE_FILE)
-    return apkg_writer.ApkgWriter.start(digest_of)
+    return apkg_writer.ApkgWriter.start(None if args.no_cache else _settings(args).inputs())
+
+
+def _settings(args: argparse.Namespace, progress=None):  # type: ignore[no-untyped-def]
+    """The build's settings from the command line (builder/settings.py: light, no build imported)."""
+    from builder.settings import Settings
+
+    return Settings(
+        content_dir=Path(args.content),
+        out_dir=Path(args.out_dir),
+        addon_dir=ROOT / "addon",
+        manifest_path=ROOT / "manifest.json",
+        progress=progress,
+        cache_dir=None if args.no_cache else Path(args.cache_dir),
+        jobs=args.jobs,
+    )
 
 
 def _run(args: argparse.Namespace, command: str, writer) -> int:  # type: ignore[no-untyped-def]
     from builder import pipeline
 
-    settings = pipeline.Settings(
-        content_dir=Path(args.content),
-        out_dir=Path(args.out_dir),
-        addon_dir=ROOT / "addon",
-        manifest_path=ROOT / "manifest.json",
-        progress=None if args.quiet else pipeline.terminal_progress(),
-        cache_dir=None if args.no_cache else Path(args.cache_dir),
-        jobs=args.jobs,
-    )
+    settings = _settings(args, None if args.quiet else pipeline.terminal_progress())
     if command == "import-tsv":
         from builder.tsv_import import import_tsv
 
@@ -166,12 +170,9 @@ def _preview(settings, port: int | None) -> int:  # type: ignore[no-untyped-def]
 
 def _up_to_date(args: argparse.Namespace) -> bool:
     """True (and says so) when dist/ holds what the last build wrote and no input changed."""
-    from addon.core.language import DEFAULT_LIMITS
     from builder import uptodate
 
-    content = Path(args.content)
-    found = uptodate.check_up_to_date(Path(args.cache_dir), content, ROOT / "addon", ROOT / "manifest.json",
-                                      Path(args.out_dir), repr(DEFAULT_LIMITS), content / uptodate.STATE_FILE)
+    found = uptodate.check_up_to_date(Path(args.cache_dir), *_settings(args).inputs())
     if found is None:
         return False
     print(f"{args.out_dir}/ is up to date: {found.get('cards', 0)} cards in {found.get('decks', 0)} deck(s), "

@@ -177,7 +177,7 @@ def profile(base: Path, ours_src: Path) -> Path:
 
 def fast_path_share(ours_src: Path) -> dict:
     """How many pieces of card text (front, back, source line) skip Python-Markdown (markup.fast_html)."""
-    from builder import markup, pipeline
+    from builder import check, markup, pipeline, render
 
     counts = {"fast": 0, "markdown": 0}
     real = markup.fast_html
@@ -191,9 +191,9 @@ def fast_path_share(ours_src: Path) -> dict:
     try:
         settings = pipeline.Settings(content_dir=ours_src, out_dir=ours_src.parent / "unused",
                                      addon_dir=ROOT / "addon", manifest_path=ROOT / "manifest.json")
-        decks, _ = pipeline.load(settings)
-        checked, _ = pipeline.check(decks, settings.limits)
-        pipeline.render(checked)
+        decks, _ = pipeline.parse(settings)
+        checked, _ = check.check(decks, settings.limits)
+        render.render(checked)
     finally:
         markup.fast_html = real
     counts["share"] = counts["fast"] / max(1, counts["fast"] + counts["markdown"])

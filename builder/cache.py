@@ -1,5 +1,6 @@
 """Making rebuilds cheap: a cache of deck files, rendered cards and written .apkg files, keyed by
-content and tool version; and a parallel map for the cards the cache does not hold (a cold build).
+content and tool version (builder/version.py). One part of the speed layer (builder/fast.py): the
+stages never see it.
 
 What is cached, and why it is safe:
 - a *record* per deck file (``files/<digest of its shown path>.json``), written by a successful build
@@ -8,9 +9,9 @@ What is cached, and why it is safe:
   build that finds the same bytes at the same shown path, with the same tool version and limits,
   does not parse, check or render that file: the same bytes give the same cards and again no
   diagnostic. The one thing that crosses files, a duplicate card id, is handled in
-  ``pipeline.load``: a file with an id that another deck file also has is parsed after all. The same
+  ``fast.load``: a file with an id that another deck file also has is parsed after all. The same
   bytes may refer to media files that were edited since: the record keeps the media names its cards
-  used (``media``), and ``pipeline.load`` reuses it only if every file still checks and has that name.
+  used (``media``), and ``fast.load`` reuses it only if every file still checks and has that name.
 - a card's five field values (Front, Back, Formula, Compute, Source), found through the records,
   under a digest of everything they are made from: the card's question, answer, compute block,
   source and formula text, the media names it refers to (builder/media.py: digests of the files'
@@ -43,31 +44,22 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 from dataclasses import dataclass
 from itertools import accumulate, chain, repeat
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Sequence
 
-from addon.core.card import Card
+from addon.core.card import Card, by_path
 
-from . import uptodate
+from . import uptodate, version
 from .source import RawCard
 
 CACHE_VERSION = 3
-ROOT = Path(__file__).resolve().parent.parent
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
-_tool_version: str | None = None  # None: the digest of the sources (tests set another version here)
-
-
-def tool_version() -> str:
-    """A digest of the code that turns a card into field values and an .apkg (computed once)."""
-    return _tool_version or uptodate.tool_version(CACHE_VERSION)
-
+def salt(limits: object) -> str:
+    """Part of every key and record: the cache format, the tool version and the build's limits."""
+    return f"cache {CACHE_VERSION}; {version.tool_version()}|{limits!r}"
 
 COLUMNS = ("ids", "lines", "tags", "keys", "hashes", "front", "back", "formula", "compute", "source")
 
@@ -133,14 +125,14 @@ class BuildCache:
         """The cache for ``content_dir`` (empty when absent or unreadable); None when caching is off."""
         if cache_dir is None:
             return None
-        cache = cls(uptodate.cache_folder(cache_dir, content_dir), f"{tool_version()}|{limits!r}", content_dir.resolve())
+        cache = cls(uptodate.cache_folder(cache_dir, content_dir), salt(limits), content_dir.resolve())
         cache._load()
         return cache
 
     @classmethod
     def in_memory(cls, limits: object) -> "BuildCache":
         """An empty cache keyed as ``open``'s, never read or saved (``build.py --no-cache preview``)."""
-        return cls(Path(os.devnull), f"{tool_version()}|{limits!r}")
+        return cls(Path(os.devnull), salt(limits))
 
     @property
     def files_dir(self) -> Path:
@@ -271,18 +263,20 @@ class BuildCache:
         if deck_cards and all(c.card_id in self.card_keys and c.card_id in card_hashes for c in deck_cards):
             self.bodies[path] = self.record_body(deck_cards, card_hashes)
 
-    def record_bodies(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str]) -> dict[str, bytes]:
+    def record_bodies(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str],
+                      reused: frozenset[str] = frozenset()) -> dict[str, bytes]:
         """``record_body`` of each parsed deck file whose cards all have keys (those of ``early_body``
         as they are): the bulk of ``save``'s work, which a build does while its .apkg writer exports the
         last deck."""
-        by_path = _by_path(cards)
+        by_file = by_path(cards)
         return {deck.source.path: self.bodies.get(deck.source.path)
-                or self.record_body(by_path.get(deck.source.path, []), card_hashes)
-                for deck in decks if deck.reused is None and deck.digest
-                and all(card.card_id in self.card_keys for card in by_path.get(deck.source.path, []))}
+                or self.record_body(by_file.get(deck.source.path, []), card_hashes)
+                for deck in decks if deck.source.path not in reused and deck.digest
+                and all(card.card_id in self.card_keys for card in by_file.get(deck.source.path, []))}
 
     def save(self, decks: Sequence[Any], cards: Sequence[Card], card_hashes: dict[str, str],
-             diagnostics: Sequence[Any] = (), bodies: dict[str, bytes] | None = None) -> None:
+             diagnostics: Sequence[Any] = (), bodies: dict[str, bytes] | None = None,
+             reused: frozenset[str] = frozenset()) -> None:
         """Record a successful build; never raises for I/O problems.
 
         A record is written for each deck file that was parsed (a reused one is current already)
@@ -290,22 +284,23 @@ class BuildCache:
         that are no longer deck files are removed, and so are the .apkg files this build did not
         use. ``decks``: the build's DeckFiles; ``card_hashes``: card id -> its hash in the state
         file; ``diagnostics``: the build's (warnings; a build with errors saves nothing);
-        ``bodies``: from ``record_bodies`` with the same decks, cards and hashes, if called before.
+        ``bodies``: from ``record_bodies`` with the same decks, cards and hashes, if called before;
+        ``reused``: the shown paths of the deck files whose records the build used as they were.
         """
         bodies = bodies or {}
         try:
             folder = self.files_dir
             folder.mkdir(parents=True, exist_ok=True)
-            by_path = _by_path(cards)
+            by_file = by_path(cards)
             keep = set()
             flagged = {d.position.path for d in diagnostics}
             for deck in decks:
                 shown = deck.source.path
                 name = record_name(shown)
                 keep.add(name)
-                if deck.reused is not None:
+                if shown in reused:
                     continue
-                deck_cards = by_path.get(shown, [])
+                deck_cards = by_file.get(shown, [])
                 if (not deck.digest or shown in flagged
                         or any(card.card_id not in self.card_keys for card in deck_cards)):
                     (folder / name).unlink(missing_ok=True)  # not all of it is known clean: no record
@@ -396,21 +391,9 @@ def decode_columns(body: bytes) -> dict[str, list] | None:
     return head
 
 
-def _by_path(cards: Iterable[Card]) -> dict[str, list[Card]]:
-    by_path: dict[str, list[Card]] = {}
-    for card in cards:
-        by_path.setdefault(card.path, []).append(card)
-    return by_path
-
-
 def record_name(shown: str) -> str:
     """The file name of a deck file's record (the shown path itself is inside the record)."""
     return hashlib.sha256(shown.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
-
-
-def file_digest(data: bytes) -> str:
-    """The digest a record keeps of its deck file's bytes."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def card_key(salt: str, raw: RawCard) -> str:
@@ -431,76 +414,3 @@ def _digest(salt: str, parts: list[str]) -> str:
 
 def clear(cache_dir: Path) -> None:
     shutil.rmtree(cache_dir, ignore_errors=True)
-
-
-# --- a parallel map for the cards the cache misses ----------------------------------------------
-
-PARALLEL_MIN_ITEMS = 1_000  # below this, starting worker processes costs more than it saves
-_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
-
-
-def _start_worker(nice: int) -> None:
-    """A worker leaves Ctrl-C to the build process, which stops the pool (no traceback per worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(nice)
-
-
-def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
-    assert _job is not None
-    fn, items = _job
-    return [fn(item) for item in items[bounds[0] : bounds[1]]]
-
-
-def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
-                 progress: Callable[[int], None] | None = None, min_items: int = PARALLEL_MIN_ITEMS,
-                 lazy: bool = False, nice: int = 0) -> Iterable[R]:
-    """``[fn(x) for x in items]``, in order, over ``jobs`` forked worker processes.
-
-    The workers inherit ``fn`` and ``items`` from this process (fork), so nothing but the results
-    crosses a pipe. Falls back to a plain loop for few items, one job, or where fork is unavailable.
-    ``lazy``: an iterator that yields each result as soon as it and those before it are done (the
-    caller can act on the first results while the workers compute the rest); else a list.
-    ``nice``: the workers' niceness (``os.nice``), so a process that consumes their results as they
-    come (the build's .apkg writer) keeps up with them.
-    """
-    results = _parallel(fn, items, jobs, progress, min_items, nice)
-    return results if lazy else list(results)
-
-
-def _parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int, progress: Callable[[int], None] | None,
-              min_items: int, nice: int) -> Iterator[R]:
-    global _job
-    jobs = min(jobs, os.cpu_count() or 1)
-    if jobs < 2 or len(items) < max(2, min_items):
-        yield from _serial(fn, items, progress)
-        return
-    import multiprocessing
-
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        yield from _serial(fn, items, progress)
-        return
-    size = max(1 if min_items < 50 else 50, -(-len(items) // (jobs * 16)))  # several chunks per worker: balanced
-    chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    _job = (fn, items)
-    try:
-        with context.Pool(jobs, initializer=_start_worker, initargs=(nice,)) as pool:
-            done = 0
-            for part in pool.imap(_run_chunk, chunks):
-                done += len(part)
-                yield from part
-                if progress:
-                    progress(done)
-    finally:
-        _job = None
-
-
-def _serial(fn: Callable[[T], R], items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[R]:
-    n = 0
-    for n, item in enumerate(items, 1):
-        yield fn(item)
-        if progress and n % 250 == 0:
-            progress(n)
-    if progress:
-        progress(n)

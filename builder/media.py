@@ -29,19 +29,12 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import unquote
 
 from .markup import code_ranges
+from .settings import DEFAULT_MEDIA_LIMITS, MediaLimits
 
 if TYPE_CHECKING:
     from .source import DeckFile, SourceFile, Text
 
 
-@dataclass(frozen=True)
-class MediaLimits:
-    """How big one media file may be (a learner's phone downloads every file with the deck)."""
-
-    max_file_bytes: int = 10 * 1024 * 1024
-
-
-DEFAULT_MEDIA_LIMITS = MediaLimits()
 
 
 def _svg(data: bytes) -> bool:

@@ -1,11 +1,12 @@
 """``build.py preview``: every deck file's cards, kept rendered as the files are saved. Writes nothing.
 
-The stages are the build's own (builder/pipeline.py), called per deck file: ``load_file`` reads and
-parses the file that was saved, ``check`` and ``render`` turn its cards into the note's field values,
-with the build cache (builder/cache.py) read once and then held in memory only: a card whose text did
-not change is not rendered again, and nothing is written to ``.cache/``, ``dist/`` or ``content/``.
-The one check that crosses files, a card id used twice, is ``check`` over every deck file's raw cards
-(with no cache and the compute blocks deferred, it does nothing else: some 20 ms for 10,000 cards).
+The stages are the build's own, called per deck file: ``pipeline.parse_file`` reads and parses the
+file that was saved (and collects its media); ``check.check_card`` and ``render.render_card`` turn
+its cards into the note's field values, through the speed layer's ``fast.check_and_render`` with the
+build cache (builder/cache.py) read once and then held in memory only: a card whose text did not
+change is not rendered again, and nothing is written to ``.cache/``, ``dist/`` or ``content/``.
+The one check that crosses files, a card id used twice, is ``check.unique_cards`` over every deck
+file's raw cards (some 20 ms for 10,000 cards).
 
 A deck file whose latest save has errors keeps showing its *last good render* (the cards of its last
 save without errors; a failed build writes nothing either) under the diagnostics of the latest save;
@@ -28,7 +29,7 @@ from typing import Callable, Iterable
 from addon.core.card import Card
 from addon.core.diagnostics import Diagnostic
 
-from . import cache as build_cache, pipeline
+from . import cache as build_cache, check, fast, pipeline
 from .source import DeckFile, discover
 
 Progress = Callable[[str, int, int], None]
@@ -106,7 +107,7 @@ class Preview:
         self.settings = settings
         self.report = report or (lambda text: print(text, file=sys.stderr))
         # The build cache, read once; from then on in memory only (``save`` is never called).
-        self.cache = settings.open_cache() or build_cache.BuildCache.in_memory(settings.limits)
+        self.cache = fast.open_cache(settings) or build_cache.BuildCache.in_memory((settings.limits, settings.coverage))
         self._decks: dict[Path, _Deck] = {}
         self._version = 0
         self._media = 0
@@ -151,7 +152,7 @@ class Preview:
                 continue
             entry = self._decks.get(resolved)
             if entry is None:
-                entry = self._decks[resolved] = _Deck(resolved, pipeline._shown(path))
+                entry = self._decks[resolved] = _Deck(resolved, pipeline.shown(path))
             if self._reload(entry, path, progress, jobs, force=resolved in refer):
                 parsed.append(entry.shown)
                 touched.add(resolved)
@@ -170,9 +171,9 @@ class Preview:
         (unless ``force``: a file it refers to changed)."""
         entry.stat = _stat(path)
         try:
-            deck, diags = pipeline.load_file(path, self.settings)
+            deck, diags = pipeline.parse_file(path, self.settings)
         except OSError as e:  # removed between the event and the read: the next event drops it
-            deck, diags = None, [Diagnostic("error", pipeline._pos(path), f"cannot read the file: {e.strerror}")]
+            deck, diags = None, [Diagnostic("error", pipeline.position(path), f"cannot read the file: {e.strerror}")]
         digest = deck.digest if deck is not None else ""
         if deck is not None and digest == entry.digest and entry.view is not None and not force:
             return False
@@ -182,11 +183,12 @@ class Preview:
             entry.ids, self._ids_changed = ids, True
         cards: list[Card] = []
         if deck is not None:
-            # Duplicate ids are left to ``_check_duplicates`` (the check across every file); with the
-            # compute blocks deferred, ``check`` reports nothing else, and ``render`` checks them.
-            checked, _ = pipeline.check([deck], self.settings.limits, self.cache, defer=True)
-            self.cache.card_keys = {}  # render fills it with the keys of the cards it found clean
-            cards, render_diags = pipeline.render(checked, progress, self.cache, jobs)
+            # Duplicate ids are left to ``_check_duplicates`` (the check across every file); the cards
+            # are checked and rendered by the build's stage functions, through the in-memory cache.
+            pairs, _ = check.unique_cards([deck])
+            self.cache.card_keys = {}  # filled with the keys of the cards found clean
+            cards, render_diags = fast.check_and_render(pairs, self.settings.limits, self.settings.coverage,
+                                                        self.cache, jobs, progress)
             diags = diags + render_diags
         self._remember(entry, cards, self.cache.card_keys)
         entry.own, entry.current = diags, cards
@@ -208,7 +210,7 @@ class Preview:
     def _check_duplicates(self) -> None:
         """A card id in two places is reported where the build reports it (the later one, with both places)."""
         decks = [entry.parsed for entry in self._decks.values() if entry.parsed is not None]
-        _, diags = pipeline.check(decks, self.settings.limits, None, defer=True)
+        _, diags = check.unique_cards(decks)
         by_path: dict[str, list[Diagnostic]] = {}
         for d in diags:
             by_path.setdefault(d.position.path, []).append(d)

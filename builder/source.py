@@ -26,10 +26,11 @@ A deck file::
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from addon.core.card import CARD_ID
 from addon.core.diagnostics import Diagnostic, Position
@@ -90,8 +91,7 @@ class DeckFile:
     deck: str
     tags: tuple[str, ...]
     cards: list[RawCard]
-    digest: str = ""  # SHA-256 of the file's bytes, when the build cache is in use
-    reused: Any = None  # builder.cache.FileRecord: not parsed, its cards come from the cache (no raw cards)
+    digest: str = ""  # SHA-256 of the file's bytes (``file_digest``)
     media: dict[str, Path] = field(default_factory=dict)  # media name -> file, for every file its cards refer to
 
 
@@ -330,3 +330,17 @@ def _piece(lines: list[str], a: int, b: int, compute_span: tuple[int, int] | Non
         return Text("\n".join(lines[a:b]), a + 1)
     first, last = compute_span
     return Text("\n".join(lines[a:first] + [""] * (min(last, b - 1) - first + 1) + lines[last + 1 : b]), a + 1)
+
+
+def at(src: SourceFile, piece: Text, offset: int, message: str, severity: str = "error") -> Diagnostic:
+    """A diagnostic at ``offset`` characters into ``piece`` of ``src``."""
+    offset = max(0, min(offset, len(piece.text)))
+    line = piece.line + piece.text.count("\n", 0, offset)
+    start = piece.text.rfind("\n", 0, offset) + 1
+    col = offset - start + 1 + (piece.col - 1 if start == 0 else 0)
+    return src.diagnostic(line, col, message, severity)
+
+
+def file_digest(data: bytes) -> str:
+    """The SHA-256 of a deck file's bytes (``DeckFile.digest``)."""
+    return hashlib.sha256(data).hexdigest()

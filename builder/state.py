@@ -21,7 +21,7 @@ from pathlib import Path
 from addon.core.card import Card
 from addon.core.notetype import look_fingerprint, schema_fingerprint
 
-from .uptodate import STATE_FILE  # one name for the state file, also for build.py's up-to-date check
+from .settings import STATE_FILE  # noqa: F401 - one name for the state file (builder/settings.py), also state.STATE_FILE
 STATE_VERSION = 1
 
 

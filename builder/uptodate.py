@@ -11,7 +11,7 @@ What a build reads (its *inputs*), all hashed into one digest:
   (``with_state``), since the build itself writes it;
 - ``manifest.json`` and every file under the add-on folder (zipped into the .ankiaddon), except
   ``__pycache__`` and compiled files;
-- the tool version (builder/cache.py ``tool_version``: the build's own sources, addon/core, and the
+- the tool version (builder/version.py: the build's own sources, addon/core, and the
   Python, markdown and anki versions), the limits, and where the outputs go.
 
 What it wrote (its *outputs*): every file in the output folder (and in its decks' media folders),
@@ -29,63 +29,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
+
+from .version import tool_version
 
 RECORD_VERSION = 1
 RECORD_FILE = "uptodate.json"
-STATE_FILE = "cards.lock.json"  # builder/state.py uses this name
-ROOT = Path(__file__).resolve().parent.parent
-_TOOL_SOURCES = (ROOT / "addon" / "core", ROOT / "builder")
 _SKIP_DIRS = frozenset({"__pycache__"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-_tool_versions: dict[int, str] = {}
-_sources: str | None = None  # digest of the versions and the sources, computed once
-
-
-def _package_version(name: str) -> str:
-    """The version of an installed package, from the name of its ``<name>-<version>.dist-info`` folder
-    next to it: what ``importlib.metadata.version`` says, without importing importlib.metadata (about
-    20 ms, on every build and every up-to-date check). "?" when it is not installed that way."""
-    from importlib.machinery import PathFinder
-
-    try:
-        spec = PathFinder.find_spec(name)
-        if spec is None:
-            return "?"
-        if spec.submodule_search_locations:  # a package (anki is a namespace package: no origin)
-            site = Path(next(iter(spec.submodule_search_locations))).parent
-        elif spec.origin:  # a module
-            site = Path(spec.origin).parent
-        else:
-            return "?"
-        wanted = _normalized(name)
-        found = sorted(entry.name[: -len(".dist-info")].partition("-")[2] for entry in os.scandir(site)
-                       if entry.name.endswith(".dist-info") and _normalized(entry.name.partition("-")[0]) == wanted)
-        return ",".join(found) or "?"
-    except OSError:
-        return "?"
-
-
-def _normalized(name: str) -> str:
-    """A distribution name as its .dist-info folder spells it (PEP 503 normalization, '_' for '-')."""
-    return "_".join(name.replace("-", "_").replace(".", "_").lower().split("_"))
-
-
-def tool_version(cache_version: int = 1) -> str:
-    """A digest of the code that turns cards into field values and files (computed once a process)."""
-    global _sources
-    version = _tool_versions.get(cache_version)
-    if version is None:  # one per cache_version: the answer must not depend on which caller came first
-        if _sources is None:
-            h = hashlib.sha256(f"python {sys.version_info[:2]}; markdown {_package_version('markdown')}; "
-                               f"anki {_package_version('anki')}".encode())
-            for folder in _TOOL_SOURCES:
-                for path in sorted(folder.rglob("*.py")):
-                    h.update(b"\0" + path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-            _sources = h.hexdigest()
-        version = _tool_versions[cache_version] = hashlib.sha256(f"cache {cache_version}; {_sources}".encode()).hexdigest()[:32]
-    return version
 
 
 def cache_folder(cache_dir: Path, content_dir: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 # Fixed namespace: a note's GUID depends on this and the card id only, so editing a card's text or
 # moving it to another deck never turns it into a new note for learners.
@@ -47,3 +47,11 @@ class Card(NamedTuple):
     def fields(self) -> tuple[str, str, str, str, str]:
         """Field values in the note type's order: Front, Back, Formula, Compute, Source."""
         return (self.front, self.back, self.formula, self.compute, self.source)
+
+
+def by_path(cards: Iterable[Card]) -> dict[str, list[Card]]:
+    """The cards of each deck file (``Card.path``), in order."""
+    found: dict[str, list[Card]] = {}
+    for card in cards:
+        found.setdefault(card.path, []).append(card)
+    return found

@@ -35,21 +35,9 @@ from itertools import combinations, product
 from typing import Iterator, Mapping
 
 from .compute import ComputeModel, Parameter
+from .coverage import DEFAULT_COVERAGE, Coverage  # noqa: F401 - also this module's names
 from .diagnostics import ComputeError
 from .language import FUNCTIONS, Argmax, Binary, Call, Compare, Conditional, Limits, Name, Node, Number, Unary
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How much of a block's parameter space the build checks (``space_problem``)."""
-
-    samples: int = 16  # seeded random points, after the defaults, presets, choices and corners
-    seed: int = 19  # the same block always gets the same points
-    max_corners: int = 256  # all 2^n corners up to this many (n <= 8); beyond, a pairwise covering set
-    max_tries: int = 4  # random draws per sample that may miss the ``require`` lines
-
-
-DEFAULT_COVERAGE = Coverage()
 
 
 @dataclass(frozen=True)

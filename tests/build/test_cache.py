@@ -7,6 +7,7 @@ the cache, and compares what a learner gets: every note's field values and tags,
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import given, strategies as st
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from builder import cache as build_cache
-from builder import pipeline
+from builder import check, fast, parallel, pipeline, render, version
 
 REPO = Path(__file__).resolve().parents[2]
 DECK = "ch19-kv-cache"
@@ -61,10 +62,12 @@ def edit_card(content: Path, card_id: str, old: str, new: str) -> None:
 def hits_for(content: Path, cache_dir: Path) -> tuple[int, int]:
     """(hits, misses) a check of ``content`` would see with the cache as it is on disk now."""
     s = settings(content, content.parent / "unused", cache_dir)
-    cache = s.open_cache()
+    cache = fast.open_cache(s)
     assert cache is not None
-    decks, _ = pipeline.load(s)
-    pipeline.check(decks, s.limits, cache)
+    decks, _ = pipeline.parse(s)
+    for deck in decks:
+        for raw in deck.cards:
+            cache.lookup(raw)
     return cache.hits, cache.misses
 
 
@@ -108,27 +111,25 @@ def test_a_new_tool_version_invalidates_every_entry(tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
     first = pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
     assert hits_for(content, cache_dir)[0] == len(first.cards)
-    monkeypatch.setattr(build_cache, "_tool_version", "another-version-of-the-build")
+    monkeypatch.setattr(version, "_version", "another-version-of-the-build")
     assert hits_for(content, cache_dir) == (0, len(first.cards))
     second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
     assert outcome(second) == outcome(first)
 
 
 def test_tool_version_follows_the_sources():
-    version = build_cache.tool_version()
-    assert version == build_cache.tool_version()
-    assert len(version) == 32
+    first = version.tool_version()
+    assert first == version.tool_version()
+    assert len(first) == 32
 
 
 def test_the_tool_version_names_the_installed_markdown_and_anki():
     """The versions in the tool version are read from the .dist-info folders' names (no importlib.metadata)."""
     import importlib.metadata
 
-    from builder import uptodate
-
     for name in ("markdown", "anki"):
-        assert uptodate._package_version(name) == importlib.metadata.version(name)
-    assert uptodate._package_version("no-such-package-here") == "?"
+        assert version.package_version(name) == importlib.metadata.version(name)
+    assert version.package_version("no-such-package-here") == "?"
 
 
 def record_file(cache_dir: Path) -> Path:
@@ -146,10 +147,10 @@ def test_a_corrupt_cache_is_ignored(tmp_path, garbage):
     record_file(cache_dir).write_bytes(garbage)
     second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
     assert outcome(second) == outcome(first)
-    assert not any(deck.reused for deck in second.decks)  # the record was not used ...
+    assert not second.reused  # the record was not used ...
     assert hits_for(content, cache_dir)[1] == 0  # ... and the build wrote a good one again
     third = pipeline.build(settings(content, tmp_path / "dist-3", cache_dir), now=T0)
-    assert all(deck.reused for deck in third.decks) and outcome(third) == outcome(first)
+    assert third.reused == {d.source.path for d in third.decks} and outcome(third) == outcome(first)
 
 
 texts = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)  # lone surrogates too
@@ -222,7 +223,7 @@ def test_wrong_entries_and_a_damaged_apkg_are_not_used(tmp_path, damage):
     for apkg in cache_dir.glob("*/apkg/*.apkg"):
         apkg.write_bytes(apkg.read_bytes()[:100])  # truncated: its SHA-256 no longer matches
     second = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
-    assert not any(deck.reused for deck in second.decks)
+    assert not second.reused
     assert outcome(second) == outcome(first)
     assert apkg_notes(tmp_path / "dist-2" / f"{DECK}.apkg", tmp_path) == apkg_notes(tmp_path / "dist-1" / f"{DECK}.apkg", tmp_path)
 
@@ -232,14 +233,14 @@ def test_a_record_of_other_bytes_or_another_tool_version_is_not_reused(tmp_path,
     cache_dir = tmp_path / "cache"
     pipeline.build(settings(content, tmp_path / "dist-1", cache_dir), now=T0)
     again = pipeline.build(settings(content, tmp_path / "dist-2", cache_dir), now=T0)
-    assert [bool(d.reused) for d in again.decks] == [True]
+    assert [d.source.path in again.reused for d in again.decks] == [True]
     deck = content / f"{DECK}.md"
     deck.write_bytes(deck.read_bytes() + b"\n")  # one byte more, the same cards
     touched = pipeline.build(settings(content, tmp_path / "dist-3", cache_dir), now=T0)
-    assert [bool(d.reused) for d in touched.decks] == [False] and outcome(touched) == outcome(again)
-    monkeypatch.setattr(build_cache, "_tool_version", "another-version-of-the-build")
+    assert [d.source.path in touched.reused for d in touched.decks] == [False] and outcome(touched) == outcome(again)
+    monkeypatch.setattr(version, "_version", "another-version-of-the-build")
     other = pipeline.build(settings(content, tmp_path / "dist-4", cache_dir), now=T0)
-    assert [bool(d.reused) for d in other.decks] == [False] and outcome(other) == outcome(again)
+    assert [d.source.path in other.reused for d in other.decks] == [False] and outcome(other) == outcome(again)
 
 
 def test_an_unwritable_cache_folder_is_not_an_error(tmp_path):
@@ -253,37 +254,48 @@ def test_an_unwritable_cache_folder_is_not_an_error(tmp_path):
 def test_no_cache_reads_and_writes_nothing(tmp_path):
     content = copy_content(tmp_path / "content")
     s = settings(content, tmp_path / "dist", None)
-    assert s.open_cache() is None
+    assert fast.open_cache(s) is None
     pipeline.build(s, now=T0)
     assert not (tmp_path / "cache").exists()
 
 
-def test_parallel_render_equals_serial(tmp_path, monkeypatch):
-    """Rendering over two processes gives the same cards and diagnostics, in the same order."""
+def test_parallel_render_equals_serial_and_the_plain_stages(tmp_path, monkeypatch):
+    """Checking and rendering over two processes gives the same cards and diagnostics, in the same
+    order, as one process, and as the check and render stages called alone."""
     content = copy_content(tmp_path / "content")
     (content / f"{DECK}.md").write_text(
         (content / f"{DECK}.md").read_text(encoding="utf-8") + "\n## broken-card\n\nAn unclosed $ here.\n\n---\n\nAnswer {{nope}}.\n",
         encoding="utf-8")
-    monkeypatch.setattr(build_cache, "PARALLEL_MIN_ITEMS", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 2)
+    workers = []
+    real_pool = parallel._parallel
+
+    def counting(fn, items, jobs, *args):  # type: ignore[no-untyped-def]
+        workers.append(min(jobs, os.cpu_count() or 1) if len(items) >= 2 else 1)
+        return real_pool(fn, items, jobs, *args)
+
+    monkeypatch.setattr(parallel, "_parallel", counting)
     s = settings(content, tmp_path / "dist", None)
-    decks, _ = pipeline.load(s)
-    checked, _ = pipeline.check(decks, s.limits)
-    serial = pipeline.render(checked, jobs=1)
-    parallel = pipeline.render(checked, jobs=2)
-    assert parallel[0] == serial[0]
-    assert [d.format() for d in parallel[1]] == [d.format() for d in serial[1]]
+    decks, _ = pipeline.parse(s)
+    pairs, _ = check.unique_cards(decks)
+    serial = fast.check_and_render(pairs, s.limits, s.coverage, jobs=1)
+    two = fast.check_and_render(pairs, s.limits, s.coverage, jobs=2)
+    checked, check_diags = check.check(decks, s.limits, s.coverage)
+    cards, render_diags = render.render(checked)
+    assert two[0] == serial[0] == cards
+    assert [d.format() for d in two[1]] == [d.format() for d in serial[1]] == [d.format() for d in check_diags + render_diags]
     assert serial[1]  # the broken card's problems are there
+    assert workers[-1] == min(2, os.cpu_count() or 1)  # the second call did use the pool where there are two cores
 
 
-def test_tool_version_does_not_depend_on_who_asks_first(monkeypatch):
-    """build.py's up-to-date record uses version 1 of the digest, the cache version 2: asking for one
-    first must not change the other (it did once, and every dist/ change then meant two rebuilds)."""
+def test_one_tool_version_keys_the_cache_and_the_up_to_date_record(tmp_path, monkeypatch):
+    """builder/version.py is the one source: another version changes the cache's salt and the
+    up-to-date inputs digest alike."""
     from builder import uptodate
 
-    monkeypatch.setattr(uptodate, "_tool_versions", {})
-    cache_first = (uptodate.tool_version(2), uptodate.tool_version(1))
-    monkeypatch.setattr(uptodate, "_tool_versions", {})
-    monkeypatch.setattr(uptodate, "_sources", None)
-    version_1 = uptodate.tool_version(1)
-    record_first = (uptodate.tool_version(2), version_1)
-    assert cache_first == record_first and cache_first[0] != cache_first[1]
+    s = settings(copy_content(tmp_path / "content"), tmp_path / "dist", tmp_path / "cache")
+    salt, digest = build_cache.salt(s.limits), uptodate.inputs_digest(*s.inputs())
+    monkeypatch.setattr(version, "_version", "another-version-of-the-build")
+    monkeypatch.setattr(uptodate, "_memo", None)
+    assert build_cache.salt(s.limits) != salt
+    assert uptodate.inputs_digest(*s.inputs()) != digest

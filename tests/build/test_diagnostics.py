@@ -11,7 +11,7 @@ import pytest
 
 from addon.core.diagnostics import ComputeError, Diagnostic, Position
 from addon.core.language import DEFAULT_LIMITS
-from builder import pipeline
+from builder import check, pipeline, render
 from builder.source import SourceFile, parse_deck_file, read_source
 
 # --- Diagnostic.format -------------------------------------------------------------------------
@@ -91,8 +91,8 @@ def diagnose(text: str, path: str = "content/deck.md") -> list[Diagnostic]:
     """Every diagnostic of one deck file: split, check (compute blocks), render (math, placeholders)."""
     src = SourceFile(path, text)
     deck, diags = parse_deck_file(src)
-    checked, check_diags = pipeline.check([deck] if deck else [], DEFAULT_LIMITS)
-    _, render_diags = pipeline.render(checked)
+    checked, check_diags = check.check([deck] if deck else [], DEFAULT_LIMITS)
+    _, render_diags = render.render(checked)
     return diags + check_diags + render_diags
 
 
@@ -184,7 +184,7 @@ def test_crlf_line_endings_map_to_the_same_positions(tmp_path):
     src, read_diags = read_source(path, "content/deck.md")
     assert src is not None and not read_diags
     deck, _ = parse_deck_file(src)
-    checked, diags = pipeline.check([deck], DEFAULT_LIMITS)
+    checked, diags = check.check([deck], DEFAULT_LIMITS)
     [d] = diags
     assert (d.position.line, d.position.col) == position_of(text, "answer = n", "m")
     assert "\r" not in d.source_line
@@ -234,7 +234,7 @@ def test_duplicate_id_points_at_the_id_in_both_places():
     a = SourceFile("content/a.md", HEAD + "## same\n\nQ\n\n---\n\nA\n")
     b = SourceFile("content/b.md", HEAD + "##    same\n\nQ\n\n---\n\nA\n")
     decks = [parse_deck_file(a)[0], parse_deck_file(b)[0]]
-    _, diags = pipeline.check(decks, DEFAULT_LIMITS)
+    _, diags = check.check(decks, DEFAULT_LIMITS)
     [d] = diags
     assert (d.position.path, d.position.line, d.position.col) == ("content/b.md", 5, 7)
     assert "also at content/a.md:5:4" in d.message
@@ -346,7 +346,7 @@ def test_fewer_samples_in_the_settings_can_miss_what_the_default_finds():
     block = "param x = 0 in -1..1\nanswer = sqrt(abs(x - 0.5) - 0.2)\n"
     src = SourceFile("content/deck.md", card(block))
     deck, _ = parse_deck_file(src)
-    _, diags = pipeline.check([deck], DEFAULT_LIMITS, coverage=Coverage(samples=0))
+    _, diags = check.check([deck], DEFAULT_LIMITS, coverage=Coverage(samples=0))
     assert diags == []
-    _, diags = pipeline.check([deck], DEFAULT_LIMITS)
+    _, diags = check.check([deck], DEFAULT_LIMITS)
     assert len(diags) == 1

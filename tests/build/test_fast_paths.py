@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, seed, settings, strategies a
 from addon.core.compute import parse_compute
 from addon.core.diagnostics import ComputeError
 from addon.core.placeholders import format_placeholder, parse_placeholder, placeholder_problem, span
-from builder import markup, pipeline, source
+from builder import check, fast, markup, pipeline, render, source
 from builder.markup import TOKEN_CLOSE, TOKEN_OPEN, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -387,9 +387,9 @@ def _fields(content: Path, monkeypatch, fast: bool) -> list[tuple]:
         monkeypatch.setattr(markup, "fast_html", lambda text: None)
     settings_ = pipeline.Settings(content_dir=content, out_dir=content.parent / "dist", addon_dir=ROOT / "addon",
                                   manifest_path=ROOT / "manifest.json")
-    decks, _ = pipeline.load(settings_)
-    checked, _ = pipeline.check(decks, settings_.limits)
-    cards, diags = pipeline.render(checked)
+    decks, _ = pipeline.parse(settings_)
+    checked, _ = check.check(decks, settings_.limits)
+    cards, diags = render.render(checked)
     monkeypatch.undo()
     return [c.fields() for c in cards] + [d.format() for d in diags]
 
@@ -573,18 +573,20 @@ def test_a_corrupt_record_means_a_real_build(built_once):
 # --- memory: a build releases the raw cards before writing ------------------------------------------
 
 
-def test_build_releases_raw_cards_and_lines_before_writing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("speed", ["plain", "fast"])
+def test_build_releases_raw_cards_and_lines_before_writing(tmp_path, monkeypatch, speed):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     seen = []
-    real = pipeline.write_outputs
+    module, name = (pipeline, "write_package") if speed == "plain" else (fast, "write_outputs")
+    real = getattr(module, name)
 
-    def spy(settings_, decks, cards, stamped, cache=None, **kwargs):
+    def spy(settings_, staged, decks, cards, stamped, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append([(len(d.cards), len(d.source.lines), d.source.text) for d in decks])
-        return real(settings_, decks, cards, stamped, cache, **kwargs)
+        return real(settings_, staged, decks, cards, stamped, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "write_outputs", spy)
+    monkeypatch.setattr(module, name, spy)
     s = pipeline.Settings(content_dir=content, out_dir=tmp_path / "dist", addon_dir=ROOT / "addon",
-                          manifest_path=ROOT / "manifest.json")
+                          manifest_path=ROOT / "manifest.json", jobs=1 if speed == "plain" else 2)
     result = pipeline.build(s, now=1_800_000_000)
     assert seen and all(entry == (0, 0, "") for entry in seen[0]) and result.cards

@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-from addon.core import notetype as spec
-from builder import pipeline
+from builder import fast, pipeline
+from tests.support.learner import imported
 
 REPO = Path(__file__).resolve().parents[2]
 T0, T1, T2 = 1_800_000_000, 1_800_000_100, 1_800_000_200
@@ -129,19 +128,6 @@ SCENARIOS = {
 # --- what a build gives ------------------------------------------------------------------------
 
 
-def apkg_contents(path: Path, tmp: Path) -> dict:
-    col = Collection(str(tmp / f"learner-{path.parent.name}-{path.stem}.anki2"))
-    try:
-        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions()))
-        notes = sorted(col.db.all("select guid, flds, tags, mod from notes"))
-        nt = col.models.get(spec.NOTETYPE_ID)
-        notetype = {k: v for k, v in nt.items() if k != "usn"} if nt else None
-        decks = sorted(name.name for name in col.decks.all_names_and_ids())
-        return {"notes": notes, "notetype": notetype, "decks": decks}
-    finally:
-        col.close()
-
-
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every output file by its path in ``folder`` (a deck's media folder included)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()} if folder.exists() else {}
@@ -187,12 +173,12 @@ def assert_same(cached: Path, plain: Path, now: int, tmp: Path, jobs: int, parse
         assert snapshot(cached_dist) == cached_before and snapshot(plain_dist) == plain_before
         return
     assert got is not None
-    assert {Path(d.source.path).name for d in got.decks if d.reused is None} == set(parsed)
+    assert {Path(d.source.path).name for d in got.decks if d.source.path not in got.reused} == set(parsed)
     got_files, want_files = snapshot(cached_dist), snapshot(plain_dist)
     assert sorted(got_files) == sorted(want_files)
     for name in want_files:
         if name.endswith(".apkg"):
-            assert apkg_contents(cached_dist / name, tmp) == apkg_contents(plain_dist / name, tmp), name
+            assert imported(cached_dist / name, tmp) == imported(plain_dist / name, tmp), name
         else:
             assert got_files[name] == want_files[name], name  # .tsv and .ankiaddon: byte for byte
 
@@ -229,10 +215,13 @@ def test_a_renamed_deck_file_is_parsed_and_its_cards_come_from_the_cache(tmp_pat
         deck(content, 2).rename(content / "deck-02-renamed.md")
     monkeypatch.chdir(cached.parent)
     s = settings(Path("content"), Path("unused"), tmp_path / "a" / "cache", 1)
-    cache = s.open_cache()
-    decks, _ = pipeline.load(s, cache)
-    pipeline.check(decks, s.limits, cache)
-    assert cache is not None and cache.misses == 0 and cache.hits > 0  # the old path's record still serves
+    cache = fast.open_cache(s)
+    assert cache is not None
+    loaded = fast.load(s, cache)
+    for parsed in loaded.decks:
+        for raw in parsed.cards:
+            cache.lookup(raw)
+    assert cache.misses == 0 and cache.hits > 0  # the old path's record still serves
     assert_same(cached, plain, T1, tmp_path, 2, {"deck-02-renamed.md"}, monkeypatch)
     assert len(list((tmp_path / "a" / "cache").glob("*/files/*.json"))) == len(everything)  # the old record is gone
 
@@ -291,7 +280,7 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
     bytes and the same state file."""
     from builder import apkg_writer
 
-    monkeypatch.setattr(pipeline, "BATCH", batch)
+    monkeypatch.setattr(fast, "BATCH", batch)
     exported: list[str] = []
     real_export = apkg_writer.ApkgWriter.export
 
@@ -318,7 +307,7 @@ def test_the_writer_process_writes_what_the_build_would_write_itself(tmp_path, c
     assert sorted(got_files) == sorted(want_files)
     for name in want_files:
         if name.endswith(".apkg"):
-            assert apkg_contents(streamed.parent / "dist" / name, tmp_path) == apkg_contents(serial.parent / "dist" / name, tmp_path), name
+            assert imported(streamed.parent / "dist" / name, tmp_path) == imported(serial.parent / "dist" / name, tmp_path), name
         else:
             assert got_files[name] == want_files[name], name
     assert writer is not None and not writer._scratch.exists()  # the writer's collection folder went with it
@@ -360,7 +349,7 @@ def test_the_writer_computes_the_inputs_digest_first_and_only_for_its_arguments(
 
     content = tmp_path / "content"
     shutil.copytree(corpus_dir, content)
-    digest_of = pipeline.inputs_of(settings(content, tmp_path / "dist", tmp_path / "cache", 2))
+    digest_of = settings(content, tmp_path / "dist", tmp_path / "cache", 2).inputs()
     writer = apkg_writer.ApkgWriter.start(digest_of)
     assert writer is not None
     try:

@@ -26,7 +26,7 @@ def test_a_save_parses_only_its_file_and_renders_only_the_cards_it_changed(tmp_p
     misses = preview.cache.misses
     author.replace_in_card("gqa", "reduce KV-cache size", "shrink the KV cache")
     update = preview.update([author.deck])
-    assert update.parsed == [pipeline._shown(author.deck)]
+    assert update.parsed == [pipeline.shown(author.deck)]
     assert preview.cache.misses - misses == 1  # the other 13 cards of the file came from the cache
     assert preview.snapshot.decks[1] is extra_before  # the other deck file: not looked at
     assert "shrink the KV cache" in preview.snapshot.card("gqa")[1].front
