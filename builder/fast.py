@@ -98,8 +98,10 @@ def load(settings: Settings, cache: BuildCache | None) -> Loaded:
                 decks[index] = parsed
     if not decks and not diags:
         diags.append(Diagnostic("error", position(settings.content_dir), "no deck files (*.md with front matter) found"))
-    diags += pipeline.collect_media([d for d in decks if d.source.path not in records], settings)
-    return Loaded(decks, records, diags)
+    parsed, media_diags = pipeline.collect_media([d for d in decks if d.source.path not in records], settings)
+    collected = iter(parsed)
+    decks = [deck if deck.source.path in records else next(collected) for deck in decks]
+    return Loaded(decks, records, diags + media_diags)
 
 
 # --- check and render, card by card, through the cache and the workers -------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -213,9 +214,10 @@ def rewrite(rendered: str, names: dict[str, str]) -> str:
 
 @dataclass
 class Collected:
-    """The media stage's outcome: the deck files' cards with their media names (``RawCard.media``) and
-    each deck file's files (``DeckFile.media``), set in place; every file by media name; the problems."""
+    """The media stage's outcome: the deck files again, each card with its media names (``RawCard.media``)
+    and each file with its files (``DeckFile.media``); every file by media name; the problems."""
 
+    decks: "list[DeckFile]" = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # media name -> the file, over every deck file
     problems: list[tuple["SourceFile", "Text", Problem]] = field(default_factory=list)
 
@@ -223,12 +225,14 @@ class Collected:
 def collect(decks: "list[DeckFile]", content_dir: Path, limits: MediaLimits = DEFAULT_MEDIA_LIMITS) -> Collected:
     """Find, check and name every file the parsed deck files' cards refer to (see the module docstring).
 
-    Sets each card's ``media`` (path as written -> media name) and each deck file's ``media``. Deck
-    files the cache reused (not parsed) refer to no media: such files get no cache record.
+    Returns new deck files (the ones given are left as they are): each card with its ``media``
+    (path as written -> media name), each file with its ``media`` (name -> file).
     """
     out = Collected()
     index = MediaIndex(content_dir.resolve(), limits)
-    for deck in decks:
+    for given in decks:
+        deck = dataclasses.replace(given, cards=list(given.cards), media=dict(given.media))
+        out.decks.append(deck)
         deck_dir = Path(deck.source.path).parent
         for i, raw in enumerate(deck.cards):
             names: dict[str, str] = {}

@@ -1,8 +1,8 @@
 """The build as stages, each a function from typed values to typed values plus diagnostics:
 
     discover   source.discover(content_dir)            -> [Path]
-    parse      source.parse_deck_file(SourceFile)      -> DeckFile (its RawCards), then
-               media.collect(decks)                    -> each RawCard's media names
+    parse      source.parse_deck_file(SourceFile)      -> DeckFile (its RawCards)
+    media      media.collect(decks)                    -> the deck files with each RawCard's media names
     check      check.check(decks, limits, coverage)    -> [CheckedCard]
     render     render.render(checked)                  -> [Card]          (the notes' field values)
     stamp      state.stamp(previous, cards, now)       -> Stamped          (mtimes: what changed)
@@ -114,7 +114,8 @@ def parse(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
                 decks.append(deck)
     if not decks and not diags:
         diags.append(Diagnostic("error", position(settings.content_dir), "no deck files (*.md with front matter) found"))
-    return decks, diags + collect_media(decks, settings)
+    decks, media_diags = collect_media(decks, settings)
+    return decks, diags + media_diags
 
 
 def parse_file(path: Path, settings: Settings) -> tuple[DeckFile | None, list[Diagnostic]]:
@@ -124,9 +125,10 @@ def parse_file(path: Path, settings: Settings) -> tuple[DeckFile | None, list[Di
     if data is None:
         return None, diags
     deck = parse_bytes(data, shown(path), diags)
-    if deck is not None:
-        diags += collect_media([deck], settings)
-    return deck, diags
+    if deck is None:
+        return None, diags
+    (deck,), media_diags = collect_media([deck], settings)
+    return deck, diags + media_diags
 
 
 def parse_bytes(data: bytes, shown_path: str, diags: list[Diagnostic]) -> DeckFile | None:
@@ -143,10 +145,11 @@ def parse_bytes(data: bytes, shown_path: str, diags: list[Diagnostic]) -> DeckFi
     return deck
 
 
-def collect_media(decks: list[DeckFile], settings: Settings) -> list[Diagnostic]:
-    """The media stage (builder/media.py) over parsed deck files: names set in place, problems returned."""
+def collect_media(decks: list[DeckFile], settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
+    """The media stage (builder/media.py) over parsed deck files: the deck files with their media names,
+    and the problems at their positions."""
     collected = media.collect(decks, settings.content_dir, settings.media_limits)
-    return [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
+    return collected.decks, [at(src, piece, p.offset, p.message, p.severity) for src, piece, p in collected.problems]
 
 
 def stamped_result(settings: Settings, previous: state.State, decks: list[DeckFile], cards: list[Card],
