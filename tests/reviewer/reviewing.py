@@ -13,6 +13,7 @@ from aqt.qt import Qt
 from addon.core.card import guid_for
 from addon.core.notetype import NOTETYPE_ID
 from tests.support.anki_desktop import (
+    WAIT_SECONDS,
     blur_focus,
     current_card_state,
     eval_js,
@@ -60,10 +61,10 @@ class ComputeReviewer:
     def review(self, card_id: int) -> None:
         review_card(self.mw, self.qtbot, card_id)
 
-    def js(self, code: str, timeout: float = 5) -> Any:
+    def js(self, code: str, timeout: float = WAIT_SECONDS) -> Any:
         return eval_js(self.mw, self.qtbot, code, timeout=timeout)
 
-    def wait(self, code: str, timeout: float = 5) -> Any:
+    def wait(self, code: str, timeout: float = WAIT_SECONDS) -> Any:
         return wait_js(self.mw, self.qtbot, code, timeout=timeout)
 
     def wait_panel(self, side: str = "question") -> None:
@@ -133,7 +134,7 @@ def start(mw, qtbot, ankiaddon, deck) -> ComputeReviewer:
     return ComputeReviewer(mw, qtbot, package)
 
 
-def wait_until(qtbot, predicate, timeout: float = 5) -> None:
+def wait_until(qtbot, predicate, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

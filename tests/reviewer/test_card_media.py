@@ -20,13 +20,13 @@ def test_the_diagram_is_imported_and_shown_on_the_answer_side(anki_session, qtbo
     reviewer.mw.reviewer._showAnswer()
     wait_until(qtbot, lambda: reviewer.state() == "answer")
     image = "#qa .cc-answer img"
-    reviewer.wait(f"(() => {{ const i = document.querySelector('{image}'); return !!i && i.complete && i.naturalWidth > 0; }})()",
-                  timeout=10)
+    reviewer.wait(f"(() => {{ const i = document.querySelector('{image}'); return !!i && i.complete && i.naturalWidth > 0; }})()")
     name = reviewer.attr(image, "src")
     assert name.startswith("kv-cache-shape-") and name.endswith(".svg")
     media = Path(reviewer.col.media.dir()) / name
     assert media.read_bytes() == (ROOT / "content" / "img" / "kv-cache-shape.svg").read_bytes()
     assert reviewer.js(f"document.querySelector('{image}').naturalWidth") == 600
     reviewer.js(f"document.querySelector('{image}').scrollIntoView({{block: 'center'}}); true")
-    qtbot.wait(150)
+    reviewer.wait(f"(() => {{ const r = document.querySelector('{image}').getBoundingClientRect();"
+                  " return r.top >= 0 && r.top < innerHeight; }})()")  # scrolled into view: then the screenshot
     screenshot(reviewer.mw, "card_image_answer.png")

@@ -9,6 +9,7 @@ import textwrap
 from aqt.qt import Qt
 
 from tests.support.anki_desktop import (
+    WAIT_SECONDS,
     blur_focus,
     current_card_state,
     eval_js,
@@ -94,14 +95,14 @@ def test_addon_deck_reviewer_js_and_keys(anki_session, qtbot, tmp_path):
     # control: the same key events outside the input do drive the reviewer
     blur_focus(mw, qtbot)
     press_key(mw, qtbot, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: current_card_state(mw) == "answer", timeout=5000)
+    qtbot.waitUntil(lambda: current_card_state(mw) == "answer", timeout=int(WAIT_SECONDS * 1000))
     set_night_mode(mw, True)
     assert wait_js(mw, qtbot, "document.body.classList.contains('nightMode')")
     screenshot(mw, "harness_smoke_answer_night.png")
     set_night_mode(mw, False)
     assert not night_mode_in_page(mw, qtbot)
     press_key(mw, qtbot, Qt.Key.Key_1)
-    qtbot.waitUntil(lambda: _reps(mw, card_id) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: _reps(mw, card_id) == 1, timeout=int(WAIT_SECONDS * 1000))
 
 
 def test_reinstall_replaces_the_installed_copy(anki_session, tmp_path):

@@ -51,11 +51,11 @@ def test_math_placeholders_are_typeset_and_follow_the_parameters(anki_session, q
     reviewer.wait_panel()
     assert reviewer.js(f"document.querySelectorAll('{MATH}').length") == 2
     assert reviewer.attr(MATH, "data-cc-tex") == r"\(2 \times {{seq_len}}\)"
-    reviewer.wait(f"document.querySelectorAll('{MATH} mjx-container').length === 2", timeout=10)  # Anki's MathJax typeset it
+    reviewer.wait(f"document.querySelectorAll('{MATH} mjx-container').length === 2")  # Anki's MathJax typeset it
 
     reviewer.set_parameter("seq_len", "8192")
     reviewer.wait(f"[...document.querySelectorAll('{MATH}')].map(e => e.getAttribute('data-cc-shown')).join('|') === "
-                  r"'\\(2 \\times 8{,}192\\)|\\(8{,}192\\)'", timeout=10)
-    reviewer.wait(f"document.querySelectorAll('{MATH} mjx-container').length === 2", timeout=10)  # typeset again
+                  r"'\\(2 \\times 8{,}192\\)|\\(8{,}192\\)'")
+    reviewer.wait(f"document.querySelectorAll('{MATH} mjx-container').length === 2")  # typeset again
     question = reviewer.text("#qa .cc-question")
     assert "\\(" not in question and "{{" not in question and "8{,}192" not in question

@@ -9,7 +9,7 @@ import pytest
 from aqt.qt import Qt
 
 from tests.reviewer.reviewing import start, wait_until
-from tests.support.anki_desktop import press_key, screenshot, shortcuts_enabled
+from tests.support.anki_desktop import WAIT_SECONDS, press_key, screenshot, shortcuts_enabled
 
 KV = "kv-cache-llama-8b"
 PARAMETERS = ["num_layers", "num_kv_heads", "head_dim", "seq_len", "bytes_per_element"]
@@ -229,7 +229,7 @@ def test_a_real_preview_window_shows_the_card_as_built_without_the_panel(reviewe
     try:
         probe = "(() => { const v = document.querySelector('[data-cc-value=\"seq_len\"]'); " \
                 "return v ? [v.textContent, !!document.getElementById('cc-panel')] : null; })()"
-        result, deadline = None, time.monotonic() + 10
+        result, deadline = None, time.monotonic() + WAIT_SECONDS
         while result is None and time.monotonic() < deadline:
             box = {}
             previewer._web.evalWithCallback(probe, lambda value: box.setdefault("value", value))

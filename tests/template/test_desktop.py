@@ -8,13 +8,13 @@ card with no JavaScript errors.
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 from aqt.qt import Qt
 
 from tests.support.anki_desktop import (
+    WAIT_SECONDS,
     blur_focus,
     eval_js,
     import_apkg,
@@ -79,7 +79,7 @@ def _js(mw, qtbot, code: str):
     return eval_js(mw, qtbot, code)
 
 
-def _wait_state(mw, qtbot, state: str, timeout: float = 10) -> None:
+def _wait_state(mw, qtbot, state: str, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while not (mw.state == "review" and mw.reviewer.state == state):
         if time.monotonic() > deadline:
@@ -111,7 +111,7 @@ def test_the_reviewer_runs_the_card_live_side_after_side(anki, qtbot, js_errors)
     assert _js(mw, qtbot, "document.getElementById('cc-expected').innerText") == "1,074 MB"
     used = _js(mw, qtbot, "[...document.querySelectorAll('[data-cc-used]')].map(e => e.innerText)")
     assert "seq_len = 8,192" in used
-    wait_js(mw, qtbot, "!!document.querySelector('#cc-worked mjx-container')", timeout=10)  # Anki's MathJax
+    wait_js(mw, qtbot, "!!document.querySelector('#cc-worked mjx-container')", timeout=WAIT_SECONDS)  # Anki's MathJax
     assert _js(mw, qtbot, "document.querySelector('.cc-answer [data-cc-value=\"answer:B\"]').innerText") == "1,073,741,824 B"
 
     blur_focus(mw, qtbot)
@@ -137,7 +137,7 @@ def test_the_reviewer_runs_the_card_live_side_after_side(anki, qtbot, js_errors)
     assert js_errors == []  # no "already declared", nothing thrown on any side
 
 
-def _eval(web, qtbot, code: str, timeout: float = 5):
+def _eval(web, qtbot, code: str, timeout: float = WAIT_SECONDS):
     box: dict = {}
     web.evalWithCallback(code, lambda value: box.setdefault("value", value))
     deadline = time.monotonic() + timeout
@@ -147,7 +147,7 @@ def _eval(web, qtbot, code: str, timeout: float = 5):
     return box["value"]
 
 
-def _wait(web, qtbot, code: str, timeout: float = 10):
+def _wait(web, qtbot, code: str, timeout: float = WAIT_SECONDS):
     deadline = time.monotonic() + timeout
     while True:
         value = _eval(web, qtbot, code)

@@ -29,7 +29,7 @@ def js(driver, code: str):
     return driver.execute_script("return (" + code + ");")
 
 
-def wait(driver, code: str, timeout: float = 10):
+def wait(driver, code: str, timeout: float = 20):
     """Wait until ``code`` is truthy in the page; returns its value."""
     return WebDriverWait(driver, timeout).until(lambda d: js(d, code), message=f"stayed falsy: {code}")
 
