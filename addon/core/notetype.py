@@ -34,13 +34,19 @@ COMPUTE_FIELD = "Compute"
 SORT_FIELD = 0
 
 # The card template runs the compute engine itself (AnkiDroid, AnkiMobile, AnkiWeb, desktop without
-# the add-on): engine.js, panel.js and template.js are inlined, one <script> each, so a new build's
-# code always travels with the note type (see ARCHITECTURE.md, "The live card template"). The Compute
-# field sits in an inert <template>: nothing in it runs or loads; template.js reads it as DOM text.
+# the add-on): engine.js, panel.js and template.js are inlined, so a new build's code always travels
+# with the note type (see ARCHITECTURE.md, "The live card template"). The Compute field sits in an
+# inert <template>: nothing in it runs or loads; template.js reads it as DOM text.
+# All three files and the start call are ONE <script>: after a long script the HTML parser yields, and
+# the browser renders a frame and comes back later (16 ms on a throttled phone-class CPU, a third of
+# the question side's start-up; bench/template_phone.py). Each file keeps its own try, so one that
+# throws still leaves the others running (as separate scripts did), and its error is still reported.
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 TEMPLATE_SCRIPTS = ("engine.js", "panel.js", "template.js")  # in load order
 TEMPLATE_STYLES = ("panel.css",)
-TEMPLATE_START = '<script>window.ComputeCardsTemplate && ComputeCardsTemplate.start("{side}");</script>'
+TEMPLATE_START = 'window.ComputeCardsTemplate && ComputeCardsTemplate.start("{side}");'
+# around each file inside the one script: an exception escapes as an uncaught error, a moment later
+_PART = "try {{\n{code}\n}} catch (e) {{ setTimeout(function () {{ throw e; }}, 0); }}\n"
 
 
 @functools.lru_cache(maxsize=None)
@@ -79,12 +85,11 @@ def _without_field_braces(code: str, name: str) -> str:
 
 def _live(side: str) -> str:
     """The live panel of one side: the Compute field (inert) and the scripts that read it."""
-    scripts = "".join(f"<script>\n{_web_asset(name)}\n</script>\n" for name in TEMPLATE_SCRIPTS)
+    parts = "".join(_PART.format(code=_web_asset(name)) for name in TEMPLATE_SCRIPTS)
     return (
         "{{#Compute}}\n"
         '<template id="cc-compute">{{Compute}}</template>\n'
-        + scripts
-        + TEMPLATE_START.format(side=side) + "\n"
+        + "<script>\n" + parts + TEMPLATE_START.format(side=side) + "\n</script>\n"
         + "{{/Compute}}\n"
     )
 

@@ -144,13 +144,21 @@
     return s.slice(0, b);
   }
 
-  var NOT_PRINTABLE = null;
-  try { NOT_PRINTABLE = new RegExp("^[\\p{Cc}\\p{Cf}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\p{Zs}]$", "u"); } catch (e) { NOT_PRINTABLE = null; }
+  // Built on first use (repr() of a non-ASCII character, an error message): reading \p{Cn} and the
+  // other classes costs about a millisecond on a phone, which a card's first render does not need.
+  var NOT_PRINTABLE;
+  function notPrintable() {
+    if (NOT_PRINTABLE === undefined) {
+      try { NOT_PRINTABLE = new RegExp("^[\\p{Cc}\\p{Cf}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\p{Zs}]$", "u"); } catch (e) { NOT_PRINTABLE = null; }
+    }
+    return NOT_PRINTABLE;
+  }
   function isPrintableCp(cp) {  // str.isprintable for one character (without \p support: ASCII only)
     if (cp === 0x20) return true;
     if (cp < 0x7f) return cp >= 0x20;
-    if (!NOT_PRINTABLE) return false;
-    return !NOT_PRINTABLE.test(fromCodePoint(cp));
+    var re = notPrintable();
+    if (!re) return false;
+    return !re.test(fromCodePoint(cp));
   }
   function fromCodePoint(cp) {
     if (cp < 0x10000) return String.fromCharCode(cp);

@@ -40,9 +40,13 @@
       memory[STORE_KEY] = text;
       try { window.sessionStorage.setItem(STORE_KEY, text); } catch (e) { /* memory has it */ }
     },
-    clear: function () {
-      delete memory[STORE_KEY];
-      try { window.sessionStorage.removeItem(STORE_KEY); } catch (e) { /* nothing stored */ }
+    // what clear() then save() leaves, with one storage call instead of two when the write succeeds
+    replace: function (state) {
+      var text = JSON.stringify(state);
+      memory[STORE_KEY] = text;
+      try { window.sessionStorage.setItem(STORE_KEY, text); } catch (e) {
+        try { window.sessionStorage.removeItem(STORE_KEY); } catch (e2) { /* nothing stored */ }
+      }
     },
   };
 
@@ -166,9 +170,9 @@
   }
 
   function showQuestion(engine, panel, model, identity) {
-    store.clear(); // a question shown anew starts from its defaults, whatever was stored before
+    // a question shown anew starts from its defaults, whatever was stored before
     var state = { card: identity, values: model.defaults(), typed: "" };
-    store.save(state);
+    store.replace(state);
     panel.setAttribute("data-cc-model", JSON.stringify(model.toJSON()));
     panel.setAttribute("data-cc-values", JSON.stringify(state.values));
     window.ComputeCards.mount(panel, engineBridge(engine, model, state), document);
