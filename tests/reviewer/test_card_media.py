@@ -28,5 +28,5 @@ def test_the_diagram_is_imported_and_shown_on_the_answer_side(anki_session, qtbo
     assert reviewer.js(f"document.querySelector('{image}').naturalWidth") == 600
     reviewer.js(f"document.querySelector('{image}').scrollIntoView({{block: 'center'}}); true")
     reviewer.wait(f"(() => {{ const r = document.querySelector('{image}').getBoundingClientRect();"
-                  " return r.top >= 0 && r.top < innerHeight; }})()")  # scrolled into view: then the screenshot
+                  " return r.top >= 0 && r.top < innerHeight; })()")  # scrolled into view: then the screenshot
     screenshot(reviewer.mw, "card_image_answer.png")
