@@ -29,8 +29,8 @@ from addon.core.space import Coverage
 from . import cache as build_cache, check as check_stage, package, parallel, pipeline, render as render_stage, state, uptodate
 from .apkg_writer import ApkgWriter, wanted as writer_wanted
 from .cache import BuildCache, FileRecord
-from .pipeline import BuildFailed, BuildResult, Settings, deck_outputs, position, shown
-from .source import DeckFile, RawCard, SourceFile, discover, file_digest, read_bytes
+from .pipeline import BuildResult, Settings, deck_outputs, shown
+from .source import DeckFile, RawCard, SourceFile, file_digest, read_bytes
 
 BATCH = 250  # rendered cards are sent to the .apkg writer in batches of this many
 RENDER_NICENESS = 10  # render workers yield the cores to the .apkg writer, which then keeps up with them
@@ -60,13 +60,12 @@ def load(settings: Settings, cache: BuildCache | None) -> Loaded:
     when the media files its cards refer to are unchanged (``media.still_current``)."""
     from . import media
 
-    if not settings.content_dir.is_dir():
-        raise BuildFailed([Diagnostic("error", position(settings.content_dir), "content folder not found")])
+    deck_paths = pipeline.discover_decks(settings)
     decks: list[DeckFile] = []
     records: dict[str, FileRecord] = {}
     diags: list[Diagnostic] = []
     candidates: list[tuple[int, bytes]] = []  # reused decks (index into decks) with their bytes
-    for path in discover(settings.content_dir):
+    for path in deck_paths:
         shown_path = shown(path)
         data, read_diags = read_bytes(path, shown_path)
         diags += read_diags
@@ -96,8 +95,7 @@ def load(settings: Settings, cache: BuildCache | None) -> Loaded:
                 parsed = pipeline.parse_bytes(data, deck.source.path, diags)
                 assert parsed is not None  # the same bytes parsed clean when the record was written
                 decks[index] = parsed
-    if not decks and not diags:
-        diags.append(Diagnostic("error", position(settings.content_dir), "no deck files (*.md with front matter) found"))
+    diags += pipeline.nothing_found(settings, decks, diags)
     parsed, media_diags = pipeline.collect_media([d for d in decks if d.source.path not in records], settings)
     collected = iter(parsed)
     decks = [deck if deck.source.path in records else next(collected) for deck in decks]

@@ -20,10 +20,10 @@ a path outside the content folder (absolute, ``..``, a symlink out), a file over
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import re
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -34,8 +34,6 @@ from .settings import DEFAULT_MEDIA_LIMITS, MediaLimits
 
 if TYPE_CHECKING:
     from .source import DeckFile, SourceFile, Text
-
-
 
 
 def _svg(data: bytes) -> bool:

@@ -1,6 +1,6 @@
 """The build as stages, each a function from typed values to typed values plus diagnostics:
 
-    discover   source.discover(content_dir)            -> [Path]
+    discover   discover_decks(settings)                -> [Path]   (source.discover)
     parse      source.parse_deck_file(SourceFile)      -> DeckFile (its RawCards)
     media      media.collect(decks)                    -> the deck files with each RawCard's media names
     check      check.check(decks, limits, coverage)    -> [CheckedCard]
@@ -102,20 +102,32 @@ def build(settings: Settings, now: int | None = None, writer: object = None) -> 
 
 def parse(settings: Settings) -> tuple[list[DeckFile], list[Diagnostic]]:
     """discover + parse: every deck file read and parsed, then the media stage over them all."""
-    if not settings.content_dir.is_dir():
-        raise BuildFailed([Diagnostic("error", position(settings.content_dir), "content folder not found")])
+    deck_paths = discover_decks(settings)
     decks, diags = [], []
-    for path in discover(settings.content_dir):
+    for path in deck_paths:
         data, read_diags = read_bytes(path, shown(path))
         diags += read_diags
         if data is not None:
             deck = parse_bytes(data, shown(path), diags)
             if deck is not None:
                 decks.append(deck)
-    if not decks and not diags:
-        diags.append(Diagnostic("error", position(settings.content_dir), "no deck files (*.md with front matter) found"))
+    diags += nothing_found(settings, decks, diags)
     decks, media_diags = collect_media(decks, settings)
     return decks, diags + media_diags
+
+
+def discover_decks(settings: Settings) -> list[Path]:
+    """The discover stage: the deck files of the content folder; BuildFailed when there is no such folder."""
+    if not settings.content_dir.is_dir():
+        raise BuildFailed([Diagnostic("error", position(settings.content_dir), "content folder not found")])
+    return discover(settings.content_dir)
+
+
+def nothing_found(settings: Settings, decks: list[DeckFile], diags: list[Diagnostic]) -> list[Diagnostic]:
+    """The error for a content folder with no deck file at all (and no other problem to say why)."""
+    if decks or diags:
+        return []
+    return [Diagnostic("error", position(settings.content_dir), "no deck files (*.md with front matter) found")]
 
 
 def parse_file(path: Path, settings: Settings) -> tuple[DeckFile | None, list[Diagnostic]]:

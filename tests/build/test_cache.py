@@ -267,25 +267,26 @@ def test_parallel_render_equals_serial_and_the_plain_stages(tmp_path, monkeypatc
         (content / f"{DECK}.md").read_text(encoding="utf-8") + "\n## broken-card\n\nAn unclosed $ here.\n\n---\n\nAnswer {{nope}}.\n",
         encoding="utf-8")
     monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 2)
-    workers = []
-    real_pool = parallel._parallel
+    serial_runs = []
+    real_serial = parallel._serial
 
-    def counting(fn, items, jobs, *args):  # type: ignore[no-untyped-def]
-        workers.append(min(jobs, os.cpu_count() or 1) if len(items) >= 2 else 1)
-        return real_pool(fn, items, jobs, *args)
+    def serial(fn, items, progress):  # type: ignore[no-untyped-def]
+        serial_runs.append(len(items))
+        return real_serial(fn, items, progress)
 
-    monkeypatch.setattr(parallel, "_parallel", counting)
+    monkeypatch.setattr(parallel, "_serial", serial)  # the pool path never calls it
     s = settings(content, tmp_path / "dist", None)
     decks, _ = pipeline.parse(s)
     pairs, _ = check.unique_cards(decks)
     serial = fast.check_and_render(pairs, s.limits, s.coverage, jobs=1)
+    assert serial_runs == [len(pairs)]
     two = fast.check_and_render(pairs, s.limits, s.coverage, jobs=2)
+    assert serial_runs == [len(pairs)] + ([len(pairs)] if (os.cpu_count() or 1) < 2 else [])  # two workers ran it
     checked, check_diags = check.check(decks, s.limits, s.coverage)
     cards, render_diags = render.render(checked)
     assert two[0] == serial[0] == cards
     assert [d.format() for d in two[1]] == [d.format() for d in serial[1]] == [d.format() for d in check_diags + render_diags]
     assert serial[1]  # the broken card's problems are there
-    assert workers[-1] == min(2, os.cpu_count() or 1)  # the second call did use the pool where there are two cores
 
 
 def test_one_tool_version_keys_the_cache_and_the_up_to_date_record(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 
 from addon.core.diagnostics import ComputeError, Diagnostic, Position
 from addon.core.language import DEFAULT_LIMITS
-from builder import check, pipeline, render
+from builder import check, render
 from builder.source import SourceFile, parse_deck_file, read_source
 
 # --- Diagnostic.format -------------------------------------------------------------------------
